@@ -1,0 +1,3 @@
+from .autoassign_head import AutoAssignHead
+
+__all__ = ['AutoAssignHead']

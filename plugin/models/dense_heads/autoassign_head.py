@@ -1,0 +1,299 @@
+"""AutoAssign head (Zhu et al., arXiv 2007.03496), batched over the images.
+
+Shapes: B images, P points (all FPN levels concatenated), G gts per image
+(padded to the batch maximum), C classes.
+
+The convolutions, parameter names, outputs and inference are those of mmdet
+3.3.0's ``AutoAssignHead`` (so its checkpoints load strictly and predictions
+match); the loss is computed for the whole batch at once:
+
+    points_inside (no grad) -> CenterPrior (learnable, force_topk)
+    -> negative weights (no grad, IoU of the predicted boxes)
+    -> positive loss (confidence-weighted, differentiable weights)
+    -> negative loss (focal-style) -> centre loss
+
+with no Python loop over gts and no host synchronisation, in fp32 with
+autocast off so that it also trains under AMP.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import Scale
+from mmdet.models.dense_heads.anchor_free_head import AnchorFreeHead
+from mmdet.models.utils import multi_apply
+from mmdet.utils import (ConfigType, InstanceList, MultiConfig,
+                         OptInstanceList, reduce_mean)
+from mmengine.model import bias_init_with_prob, normal_init
+from torch import Tensor
+
+from plugin.models.losses import autoassign_neg_loss, autoassign_pos_loss
+from plugin.models.utils import BatchGT, stack_batch_gt
+from plugin.registry import MODELS, TASK_UTILS
+
+# Clamp of the centre loss' denominator, as in mmdet.
+EPS = 1e-12
+
+
+@MODELS.register_module()
+class AutoAssignHead(AnchorFreeHead):
+    """AutoAssign head with batched, vectorised label assignment.
+
+    A drop-in replacement of mmdet's ``AutoAssignHead``: same arguments and
+    defaults (those of mmdet's ``FCOSHead`` that AutoAssign uses), same
+    parameters, same outputs ``(cls_scores, bbox_preds, objectnesses)``.
+
+    Args:
+        num_classes (int): C, without background.
+        in_channels (int): channels of the input feature maps.
+        force_topk (bool): give boxes that contain no point the ``topk``
+            points of highest centre prior. Defaults to False.
+        topk (int): points taken by ``force_topk``. Defaults to 9.
+        pos_loss_weight (float): weight of the positive loss (paper: 0.25).
+        neg_loss_weight (float): weight of the negative loss (paper: 0.75).
+        center_loss_weight (float): weight of the centre-prior loss
+            (paper: 0.75).
+        loss_cls (dict): only tells the head that scores are sigmoid-based
+            (AutoAssign has no classification loss of its own).
+        loss_bbox (dict): the box loss L_loc turned into P(loc) =
+            exp(-L_loc). mmdet's default is IoULoss; the paper's (and the
+            configs') is ``dict(type='GIoULoss', loss_weight=5.0)``.
+        norm_cfg (dict): norm of the stacked convs. Defaults to GN(32).
+        init_cfg (dict): as mmdet's FCOSHead; ``init_weights`` then sets the
+            paper's biases.
+        **kwargs: other arguments of mmdet's ``AnchorFreeHead``
+            (``feat_channels``, ``stacked_convs``, ``strides``, ``bbox_coder``,
+            ``test_cfg``...).
+    """
+
+    def __init__(self,
+                 num_classes: int,
+                 in_channels: int,
+                 force_topk: bool = False,
+                 topk: int = 9,
+                 pos_loss_weight: float = 0.25,
+                 neg_loss_weight: float = 0.75,
+                 center_loss_weight: float = 0.75,
+                 loss_cls: ConfigType = dict(
+                     type='FocalLoss',
+                     use_sigmoid=True,
+                     gamma=2.0,
+                     alpha=0.25,
+                     loss_weight=1.0),
+                 loss_bbox: ConfigType = dict(type='IoULoss', loss_weight=1.0),
+                 norm_cfg: ConfigType = dict(
+                     type='GN', num_groups=32, requires_grad=True),
+                 init_cfg: MultiConfig = dict(
+                     type='Normal',
+                     layer='Conv2d',
+                     std=0.01,
+                     override=dict(
+                         type='Normal',
+                         name='conv_cls',
+                         std=0.01,
+                         bias_prob=0.01)),
+                 **kwargs) -> None:
+        super().__init__(
+            num_classes=num_classes,
+            in_channels=in_channels,
+            loss_cls=loss_cls,
+            loss_bbox=loss_bbox,
+            norm_cfg=norm_cfg,
+            init_cfg=init_cfg,
+            conv_bias=True,
+            **kwargs)
+        self.center_prior = MODELS.build(
+            dict(
+                type='plugin.CenterPrior',
+                force_topk=force_topk,
+                topk=topk,
+                num_classes=self.num_classes,
+                strides=self.strides))
+        self.assigner = TASK_UTILS.build(dict(type='plugin.AutoAssignAssigner'))
+        # offset=0: points sit on the stride grid, as in the paper's code
+        self.prior_generator = TASK_UTILS.build(
+            dict(type='MlvlPointGenerator', strides=self.strides, offset=0))
+        self.pos_loss_weight = pos_loss_weight
+        self.neg_loss_weight = neg_loss_weight
+        self.center_loss_weight = center_loss_weight
+
+    def _init_layers(self) -> None:
+        """Stacked convs and predictors, plus objectness and scales."""
+        super()._init_layers()
+        # Named conv_centerness as in mmdet (checkpoint compatibility); it
+        # predicts AutoAssign's implicit objectness.
+        self.conv_centerness = nn.Conv2d(self.feat_channels, 1, 3, padding=1)
+        self.scales = nn.ModuleList([Scale(1.0) for _ in self.strides])
+
+    def init_weights(self) -> None:
+        """mmdet's init, then the paper's biases: a 0.02 prior probability
+        for the classifier, and 4.0 for the box branch so that initial boxes
+        are 4 strides from their point on every side."""
+        super().init_weights()
+        normal_init(self.conv_cls, std=0.01, bias=bias_init_with_prob(0.02))
+        normal_init(self.conv_reg, std=0.01, bias=4.0)
+
+    def forward(
+        self, x: Tuple[Tensor, ...]
+    ) -> Tuple[List[Tensor], List[Tensor], List[Tensor]]:
+        """Run the head on every FPN level.
+
+        Args:
+            x (tuple[Tensor]): one (B, in_channels, H_l, W_l) map per level.
+
+        Returns:
+            tuple[list[Tensor], list[Tensor], list[Tensor]]: per level, class
+            logits (B, C, H_l, W_l), box distances (B, 4, H_l, W_l) in pixels,
+            objectness logits (B, 1, H_l, W_l).
+        """
+        return multi_apply(self.forward_single, x, self.scales, self.strides)
+
+    def forward_single(self, x: Tensor, scale: Scale,
+                       stride: int) -> Tuple[Tensor, Tensor, Tensor]:
+        """One level: logits, distances (x stride, >= 0), objectness."""
+        cls_score, bbox_pred, _, reg_feat = super().forward_single(x)
+        objectness = self.conv_centerness(reg_feat)
+        # float() keeps the distances in fp32 under AMP (they are multiplied
+        # by up to 128 and exp-ed in the loss); clamp, not relu_, because an
+        # in-place op would break autograd on the scaled prediction.
+        bbox_pred = scale(bbox_pred).float().clamp(min=0) * stride
+        return cls_score, bbox_pred, objectness
+
+    def loss_by_feat(
+        self,
+        cls_scores: List[Tensor],
+        bbox_preds: List[Tensor],
+        objectnesses: List[Tensor],
+        batch_gt_instances: InstanceList,
+        batch_img_metas: List[dict],
+        batch_gt_instances_ignore: OptInstanceList = None
+    ) -> Dict[str, Tensor]:
+        """AutoAssign's losses for a batch.
+
+        Args:
+            cls_scores (list[Tensor]): per level (B, C, H_l, W_l) logits.
+            bbox_preds (list[Tensor]): per level (B, 4, H_l, W_l) distances.
+            objectnesses (list[Tensor]): per level (B, 1, H_l, W_l) logits.
+            batch_gt_instances (list[InstanceData]): per image ``bboxes``
+                (G_i, 4) and ``labels`` (G_i,).
+            batch_img_metas (list[dict]): per image meta (unused).
+            batch_gt_instances_ignore: unused, as in mmdet.
+
+        Returns:
+            dict[str, Tensor]: ``loss_pos``, ``loss_neg``, ``loss_center``.
+        """
+        assert len(cls_scores) == len(bbox_preds) == len(objectnesses)
+        device = cls_scores[0].device
+        # fp32 and no autocast: the losses are BCEs of products of
+        # probabilities (see plugin.models.losses.autoassign_loss).
+        with torch.autocast(device_type=device.type, enabled=False):
+            return self._loss(
+                [c.float() for c in cls_scores],
+                [b.float() for b in bbox_preds],
+                [o.float() for o in objectnesses], batch_gt_instances)
+
+    def _loss(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
+              objectnesses: List[Tensor],
+              batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
+        """fp32 body of :meth:`loss_by_feat`."""
+        device = cls_scores[0].device
+        featmap_sizes = [f.shape[-2:] for f in cls_scores]
+        level_points = self.prior_generator.grid_priors(
+            featmap_sizes, dtype=torch.float32, device=device)
+        points = torch.cat(level_points)  # (P, 2)
+        point_strides = torch.cat([
+            points.new_full((len(p), ), float(s))
+            for p, s in zip(level_points, self.strides)
+        ])  # (P,)
+        cls_score = _levels_to_batch(cls_scores)  # (B, P, C)
+        bbox_pred = _levels_to_batch(bbox_preds)  # (B, P, 4)
+        objectness = _levels_to_batch(objectnesses)  # (B, P, 1)
+        num_imgs, num_points, num_classes = cls_score.shape
+
+        inside, gt = self.get_targets(points, batch_gt_instances)
+        num_gts = gt.max_num_gts
+        all_num_gt = sum(gt.num_gts)
+        center_prior, inside = self.center_prior(points, point_strides,
+                                                 gt.bboxes, gt.labels,
+                                                 gt.valid, inside)
+
+        # P(cls) * P(obj): the implicit objectness gates every class score.
+        joint_conf = cls_score.sigmoid() * objectness.sigmoid()  # (B, P, C)
+        pred_bboxes = self.bbox_coder.decode(
+            points[None].expand(num_imgs, -1, -1), bbox_pred)  # (B, P, 4)
+
+        # Both normalisers are reduced on every rank, with or without gts,
+        # so that ranks never wait on a collective another rank skipped.
+        pos_avg_factor = reduce_mean(
+            bbox_pred.new_tensor(float(all_num_gt))).clamp_(min=1)
+        neg_avg_factor = reduce_mean(
+            center_prior.detach().sum()).clamp_(min=1)
+
+        if num_gts == 0:
+            neg_weights = torch.ones_like(joint_conf)
+            loss_neg = autoassign_neg_loss(joint_conf, neg_weights)
+            # Zero losses that still touch every parameter of the head, so
+            # DDP's gradient reduction sees them on every rank.
+            loss_pos = bbox_pred.sum() * 0
+            loss_center = objectness.sum() * 0 + \
+                self.center_prior.mean.sum() * 0 + \
+                self.center_prior.sigma.sum() * 0
+            return dict(
+                loss_pos=loss_pos,
+                loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
+                loss_center=loss_center)
+
+        pair_pred = pred_bboxes[:, :, None].expand(-1, -1, num_gts, -1)
+        pair_gt = gt.bboxes[:, None].expand(-1, num_points, -1, -1)
+        # L_loc of every (point, gt) pair, (B, P, G)
+        loss_loc = self.loss_bbox(
+            pair_pred, pair_gt, weight=None, reduction_override='none')
+        neg_weights = self.assigner.negative_weights(
+            pred_bboxes.detach(), gt.bboxes, gt.labels, gt.valid, inside,
+            num_classes)
+
+        label_idx = gt.labels[:, None].expand(-1, num_points, -1)
+        p_cls = joint_conf.gather(2, label_idx)  # (B, P, G)
+        p_pos = p_cls * torch.exp(-loss_loc)
+        loss_pos = autoassign_pos_loss(p_pos, center_prior, gt.valid)
+        loss_neg = autoassign_neg_loss(joint_conf, neg_weights)
+
+        # Centre loss: num_gts / sum of the prior per image pushes the prior
+        # to cover the objects' points; images whose gts hold no point add a
+        # connected zero instead (the prior is all zero there).
+        prior_sum = center_prior.sum(dim=(1, 2))  # (B,)
+        img_num_gts = prior_sum.new_tensor(gt.num_gts)
+        loss_center = torch.where(
+            inside.any(dim=2).any(dim=1),
+            img_num_gts / prior_sum.clamp(min=EPS), prior_sum * 0).mean()
+
+        return dict(
+            loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
+            loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
+            loss_center=loss_center * self.center_loss_weight)
+
+    def get_targets(self, points: Tensor, batch_gt_instances: InstanceList
+                    ) -> Tuple[Tensor, BatchGT]:
+        """Pack the batch's gts and find the points inside each box.
+
+        AutoAssign regresses straight to the gt boxes, so the targets are the
+        packed gts themselves plus the candidate mask.
+
+        Args:
+            points (Tensor): (P, 2) points of all levels.
+            batch_gt_instances (list[InstanceData]): per image gts.
+
+        Returns:
+            tuple[Tensor, BatchGT]: (B, P, G) bool inside mask (before
+            ``force_topk``) and the padded gts.
+        """
+        gt = stack_batch_gt(batch_gt_instances, points.device)
+        inside = self.assigner.points_inside(points, gt.bboxes, gt.valid)
+        return inside, gt
+
+
+def _levels_to_batch(mlvl: Sequence[Tensor]) -> Tensor:
+    """Per-level (B, K, H, W) maps to one (B, sum(H*W), K) tensor."""
+    return torch.cat([
+        x.permute(0, 2, 3, 1).reshape(x.size(0), -1, x.size(1)) for x in mlvl
+    ], dim=1)

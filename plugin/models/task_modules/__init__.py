@@ -1,0 +1,3 @@
+from .assigners import AutoAssignAssigner, CenterPrior
+
+__all__ = ['AutoAssignAssigner', 'CenterPrior']

@@ -1,0 +1,127 @@
+"""AutoAssign's label assignment: candidate points and negative weights.
+
+Shapes: B images, P points (all FPN levels concatenated), G gts per image
+(padded, see :class:`plugin.models.utils.BatchGT`), C classes.
+
+AutoAssign has no hard positive/negative split. Every point inside a gt box is
+both a positive candidate for that gt (weighted in the loss by confidence and
+the centre prior, which need gradients and so live in the loss and the
+:class:`CenterPrior`) and a negative for the gt's class, with weight
+
+    w- = 1 - normalise_over_the_gt's_points(1 / (1 - IoU))
+
+where IoU is the best IoU of the point's predicted box with any gt of its
+image (paper Eq. 7): the better a point already localises an object, the less
+it is punished as background. Points outside every box are plain negatives
+(w- = 1). This module computes those no-gradient parts for a whole batch at
+once, with no loop over gts and no host synchronisation.
+"""
+from typing import Optional
+
+import torch
+from mmdet.structures.bbox import bbox_overlaps
+from torch import Tensor
+
+from plugin.registry import TASK_UTILS
+
+# Guards the divisions of mmdet's implementation, kept equal to it so the
+# weights match to the last bit where the inputs are the same.
+EPS = 1e-12
+
+
+@TASK_UTILS.register_module()
+class AutoAssignAssigner:
+    """Batched candidate selection and negative weighting of AutoAssign.
+
+    Where a point lies in two or more boxes of the same class, it gets the
+    negative weight computed for the gt that comes *last* in the image's
+    annotation order (highest gt index). This is the rule mmdet's
+    implementation follows when its scatter runs on one thread (with several
+    threads mmdet's result depends on which write lands last); here it is
+    taken with an order-independent ``amax`` reduction, so the result is
+    deterministic on any device and thread count.
+    """
+
+    @torch.no_grad()
+    def points_inside(self, points: Tensor, gt_bboxes: Tensor,
+                      gt_valid: Tensor) -> Tensor:
+        """Which points lie strictly inside which gt box.
+
+        Args:
+            points (Tensor): (P, 2) point coordinates (x, y).
+            gt_bboxes (Tensor): (B, G, 4) boxes (x1, y1, x2, y2).
+            gt_valid (Tensor): (B, G) bool, False on padding.
+
+        Returns:
+            Tensor: (B, P, G) bool. A point on the border is outside (strict
+            inequality, as in mmdet), so a zero-width box holds no point.
+        """
+        x = points[None, :, None, 0]  # (1, P, 1)
+        y = points[None, :, None, 1]
+        boxes = gt_bboxes[:, None]  # (B, 1, G, 4)
+        inside = (x > boxes[..., 0]) & (y > boxes[..., 1]) & \
+            (x < boxes[..., 2]) & (y < boxes[..., 3])
+        return inside & gt_valid[:, None]
+
+    @torch.no_grad()
+    def negative_weights(self,
+                         pred_bboxes: Tensor,
+                         gt_bboxes: Tensor,
+                         gt_labels: Tensor,
+                         gt_valid: Tensor,
+                         inside: Tensor,
+                         num_classes: int,
+                         ious: Optional[Tensor] = None) -> Tensor:
+        """Per point and class weight of the negative (background) loss.
+
+        Args:
+            pred_bboxes (Tensor): (B, P, 4) decoded predicted boxes.
+            gt_bboxes (Tensor): (B, G, 4) gt boxes.
+            gt_labels (Tensor): (B, G) gt classes.
+            gt_valid (Tensor): (B, G) bool, False on padding.
+            inside (Tensor): (B, P, G) candidate mask (after ``force_topk``).
+            num_classes (int): C.
+            ious (Tensor, optional): (B, P, G) IoU of each point's predicted
+                box with each gt, if the caller has it already.
+
+        Returns:
+            Tensor: (B, P, C) weights in [0, 1]; 1 wherever the point is no
+            candidate of a gt of that class.
+        """
+        num_imgs, num_points, num_gts = inside.shape
+        weights = pred_bboxes.new_ones((num_imgs, num_points, num_classes))
+        if num_gts == 0 or num_points == 0:
+            return weights
+
+        if ious is None:
+            ious = bbox_overlaps(
+                pred_bboxes[:, :, None].expand(-1, -1, num_gts, -1),
+                gt_bboxes[:, None].expand(-1, num_points, -1, -1),
+                is_aligned=True)  # (B, P, G)
+        # Best IoU of the point's box with any real gt (IoU >= 0, so zero on
+        # padding never wins a max over a real gt).
+        best_iou = ious.masked_fill(~gt_valid[:, None], 0).amax(dim=2)
+        f_iou = 1 / (1 - best_iou).clamp(min=EPS)  # (B, P)
+
+        # Min-max normalise f(IoU) over the candidate points of each gt, so
+        # the point with the best box of each gt gets (almost) no negative
+        # loss. EPS in both terms as in mmdet: a gt with one candidate gets 1.
+        f_iou = f_iou[..., None].expand(-1, -1, num_gts)  # (B, P, G)
+        # Fills are finite (f >= 1 > 0) so a gt without candidates yields
+        # finite, unused values rather than inf - inf = NaN.
+        big = torch.finfo(f_iou.dtype).max
+        f_min = f_iou.masked_fill(~inside, big).amin(dim=1, keepdim=True)
+        f_max = f_iou.masked_fill(~inside, 0).amax(dim=1, keepdim=True)
+        normalised = (f_iou - f_min + EPS) / (f_max - f_min + EPS)
+        gt_weights = 1 - normalised  # (B, P, G), meaningful where inside
+
+        # Scatter to (B, P, C): for each point and class take the candidate gt
+        # of that class with the highest index (the documented overlap rule),
+        # found with an order-independent amax over 1-based gt indices.
+        gt_rank = torch.arange(1, num_gts + 1, device=inside.device)
+        rank = torch.where(inside, gt_rank, 0)  # (B, P, G), 0 = no candidate
+        label_idx = gt_labels[:, None].expand(-1, num_points, -1)
+        winner = rank.new_zeros((num_imgs, num_points, num_classes))
+        winner.scatter_reduce_(2, label_idx, rank, reduce='amax')
+        picked = gt_weights.gather(2, (winner - 1).clamp(min=0))
+        return torch.where(winner > 0, picked, weights)

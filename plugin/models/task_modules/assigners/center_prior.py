@@ -1,0 +1,112 @@
+"""AutoAssign's learnable, category-wise centre prior (paper Sec. 3.2).
+
+Shapes: B images, P points (all FPN levels concatenated), G gts per image
+(padded), C classes.
+
+For a point p at stride s and a gt box with centre c and class k, the prior is
+a 2-D gaussian over the stride-normalised offset d = (p - c) / s:
+
+    G(d) = exp(-(d_x - mu_kx)^2 / (2 sigma_kx^2))
+         * exp(-(d_y - mu_ky)^2 / (2 sigma_ky^2))
+
+``mu`` (C, 2) and ``sigma`` (C, 2) are learnt per class, so a class whose mass
+lies off its box centre (a crescent, a banana) moves its prior there. The
+prior is zero outside the box; boxes too small to hold any point can borrow
+the ``topk`` points of highest prior instead (``force_topk``).
+"""
+from typing import Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from plugin.registry import MODELS
+
+
+@MODELS.register_module()
+class CenterPrior(nn.Module):
+    """Category-wise gaussian centre prior, batched over images and gts.
+
+    Parameter names and shapes (``mean``, ``sigma``: (C, 2)) are those of
+    mmdet's ``CenterPrior``, so mmdet checkpoints load into it.
+
+    Args:
+        force_topk (bool): For a gt that contains no point, take the ``topk``
+            points of highest prior as its inside points. Defaults to False.
+        topk (int): How many points ``force_topk`` takes. Defaults to 9
+            (mmdet's default: a 3x3 neighbourhood).
+        num_classes (int): C. Defaults to 80.
+        strides (Sequence[int]): stride of each FPN level, used to normalise
+            the offsets so one sigma serves all levels.
+    """
+
+    def __init__(self,
+                 force_topk: bool = False,
+                 topk: int = 9,
+                 num_classes: int = 80,
+                 strides: Sequence[int] = (8, 16, 32, 64, 128)) -> None:
+        super().__init__()
+        # Start as a unit gaussian centred on the box centre (the FCOS-like
+        # prior); training moves and reshapes it per class.
+        self.mean = nn.Parameter(torch.zeros(num_classes, 2))
+        self.sigma = nn.Parameter(torch.ones(num_classes, 2))
+        self.strides = tuple(strides)
+        self.force_topk = force_topk
+        self.topk = topk
+
+    def forward(self, points: Tensor, point_strides: Tensor, gt_bboxes: Tensor,
+                gt_labels: Tensor, gt_valid: Tensor,
+                inside: Tensor) -> Tuple[Tensor, Tensor]:
+        """Centre-prior weight of every (point, gt) pair of the batch.
+
+        Args:
+            points (Tensor): (P, 2) point coordinates (x, y).
+            point_strides (Tensor): (P,) stride of the level of each point.
+            gt_bboxes (Tensor): (B, G, 4) gt boxes (x1, y1, x2, y2).
+            gt_labels (Tensor): (B, G) gt classes (any value on padding).
+            gt_valid (Tensor): (B, G) bool, False on padding gts.
+            inside (Tensor): (B, P, G) bool, point strictly inside the box;
+                False on padding gts.
+
+        Returns:
+            tuple[Tensor, Tensor]:
+
+            - weights (Tensor): (B, P, G) prior, 0 where ``inside`` is False.
+              Differentiable w.r.t. ``mean`` and ``sigma``.
+            - inside (Tensor): (B, P, G) ``inside``, extended by the topk
+              points of gts that contain none when ``force_topk`` is set
+              (padding gts stay all False).
+        """
+        num_imgs, num_points, num_gts = inside.shape
+        if num_gts == 0 or num_points == 0:
+            return gt_bboxes.new_zeros(inside.shape), inside
+
+        gt_centers = (gt_bboxes[..., :2] + gt_bboxes[..., 2:]) / 2  # (B, G, 2)
+        mean = self.mean[gt_labels]  # (B, G, 2)
+        sigma = self.sigma[gt_labels]  # (B, G, 2)
+        # (B, P, G, 2) offsets in units of the point's stride
+        offsets = (points[None, :, None, :] - gt_centers[:, None]) / \
+            point_strides[None, :, None, None]
+        sq_dist = (offsets - mean[:, None]) ** 2
+        # exp per axis then product (not exp of the sum): the same rounding as
+        # mmdet, whose losses we match to 1e-5.
+        weights = torch.exp(-sq_dist / (2 * sigma[:, None] ** 2)).prod(dim=-1)
+
+        if self.force_topk:
+            inside = self._force_topk(weights.detach(), gt_valid, inside)
+        weights = torch.where(inside, weights, weights.new_zeros(()))
+        return weights, inside
+
+    def _force_topk(self, weights: Tensor, gt_valid: Tensor,
+                    inside: Tensor) -> Tensor:
+        """Give every gt with no inside point its ``topk`` best points.
+
+        Computed for all gts and kept only where needed, so that no
+        data-dependent branch (and no host sync) is taken.
+        """
+        k = min(self.topk, inside.size(1))
+        topk_idx = weights.topk(k, dim=1).indices  # (B, k, G)
+        topk_mask = torch.zeros_like(inside).scatter_(1, topk_idx, True)
+        # padding gts have no inside point either: they must stay empty
+        empty = ~inside.any(dim=1, keepdim=True) & gt_valid[:, None]  # (B,1,G)
+        return torch.where(empty, topk_mask, inside)

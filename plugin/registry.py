@@ -1,0 +1,26 @@
+"""Registries of the `plugin` scope.
+
+They are children of mmdet's registries, so that
+
+* ``type='plugin.AutoAssignHead'`` in any mmdet config (default scope
+  ``mmdet``) finds our class: mmengine looks the ``plugin`` scope up among the
+  children of mmdet's registry and imports ``plugin.registry`` on demand;
+* inside our own modules, names without a scope (``'GIoULoss'``,
+  ``'DistancePointBBoxCoder'``) still resolve to mmdet's classes through the
+  parent;
+* mmdet's own ``AutoAssignHead`` etc. stay usable beside ours.
+
+``locations`` lets mmengine import the modules that register into these
+registries the first time a name is looked up (lazy import).
+"""
+from mmdet.registry import MODELS as MMDET_MODELS
+from mmdet.registry import TASK_UTILS as MMDET_TASK_UTILS
+from mmengine.registry import Registry
+
+MODELS = Registry(
+    'model', parent=MMDET_MODELS, scope='plugin', locations=['plugin.models'])
+TASK_UTILS = Registry(
+    'task util',
+    parent=MMDET_TASK_UTILS,
+    scope='plugin',
+    locations=['plugin.models'])

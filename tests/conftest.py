@@ -1,0 +1,20 @@
+"""Shared pytest fixtures and helpers."""
+import os
+
+import pytest
+import torch
+
+# Make the first import of mmdet's registries deterministic and quiet.
+os.environ.setdefault('MMENGINE_DISABLE_ANALYTICS', '1')
+
+import plugin  # noqa: E402,F401  (registers the plugin scope)
+
+
+@pytest.fixture
+def single_thread():
+    """Run a test with one intra-op thread (mmdet's AutoAssign is
+    order-dependent with more), restoring the previous setting after."""
+    prev = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(prev)
