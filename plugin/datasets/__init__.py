@@ -1,0 +1,11 @@
+"""Datasets shipped with `plugin`: a synthetic shapes dataset for demos/tests."""
+from .shapes import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
+                     ShapeSpec, draw_shape, ensure_shapes_dataset,
+                     generate_image, make_shapes_dataset, render_background,
+                     sample_shape)
+
+__all__ = [
+    'SHAPES_CLASSES', 'SHAPES_PALETTE', 'SHAPES_METAINFO', 'ShapeSpec',
+    'draw_shape', 'sample_shape', 'render_background', 'generate_image',
+    'make_shapes_dataset', 'ensure_shapes_dataset'
+]
