@@ -21,13 +21,15 @@ import torch
 import torch.nn as nn
 from mmcv.cnn import Scale
 from mmdet.models.dense_heads.anchor_free_head import AnchorFreeHead
+from mmdet.models.losses import GIoULoss
 from mmdet.models.utils import multi_apply
 from mmdet.utils import (ConfigType, InstanceList, MultiConfig,
                          OptInstanceList, reduce_mean)
 from mmengine.model import bias_init_with_prob, normal_init
 from torch import Tensor
 
-from plugin.models.losses import autoassign_neg_loss, autoassign_pos_loss
+from plugin.models.losses import (autoassign_confidences,
+                                   autoassign_pos_loss, pairwise_giou)
 from plugin.models.utils import BatchGT, stack_batch_gt
 from plugin.registry import MODELS, TASK_UTILS
 
@@ -217,8 +219,6 @@ class AutoAssignHead(AnchorFreeHead):
                                                  gt.bboxes, gt.labels,
                                                  gt.valid, inside)
 
-        # P(cls) * P(obj): the implicit objectness gates every class score.
-        joint_conf = cls_score.sigmoid() * objectness.sigmoid()  # (B, P, C)
         pred_bboxes = self.bbox_coder.decode(
             points[None].expand(num_imgs, -1, -1), bbox_pred)  # (B, P, 4)
 
@@ -230,8 +230,8 @@ class AutoAssignHead(AnchorFreeHead):
             center_prior.detach().sum()).clamp_(min=1)
 
         if num_gts == 0:
-            neg_weights = torch.ones_like(joint_conf)
-            loss_neg = autoassign_neg_loss(joint_conf, neg_weights)
+            loss_neg, _ = autoassign_confidences(
+                cls_score, objectness, torch.ones_like(cls_score), gt.labels)
             # Zero losses that still touch every parameter of the head, so
             # DDP's gradient reduction sees them on every rank.
             loss_pos = bbox_pred.sum() * 0
@@ -243,20 +243,17 @@ class AutoAssignHead(AnchorFreeHead):
                 loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
                 loss_center=loss_center)
 
-        pair_pred = pred_bboxes[:, :, None].expand(-1, -1, num_gts, -1)
-        pair_gt = gt.bboxes[:, None].expand(-1, num_points, -1, -1)
         # L_loc of every (point, gt) pair, (B, P, G)
-        loss_loc = self.loss_bbox(
-            pair_pred, pair_gt, weight=None, reduction_override='none')
+        loss_loc, ious = self._pairwise_loc_loss(pred_bboxes, gt.bboxes)
         neg_weights = self.assigner.negative_weights(
             pred_bboxes.detach(), gt.bboxes, gt.labels, gt.valid, inside,
-            num_classes)
+            num_classes, ious=ious)
 
-        label_idx = gt.labels[:, None].expand(-1, num_points, -1)
-        p_cls = joint_conf.gather(2, label_idx)  # (B, P, G)
+        # P(cls) * P(obj) of each point for each gt's class, (B, P, G)
+        loss_neg, p_cls = autoassign_confidences(cls_score, objectness,
+                                                 neg_weights, gt.labels)
         p_pos = p_cls * torch.exp(-loss_loc)
         loss_pos = autoassign_pos_loss(p_pos, center_prior, gt.valid)
-        loss_neg = autoassign_neg_loss(joint_conf, neg_weights)
 
         # Centre loss: num_gts / sum of the prior per image pushes the prior
         # to cover the objects' points; images whose gts hold no point add a
@@ -271,6 +268,34 @@ class AutoAssignHead(AnchorFreeHead):
             loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
             loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
             loss_center=loss_center * self.center_loss_weight)
+
+    def _pairwise_loc_loss(self, pred_bboxes: Tensor, gt_bboxes: Tensor
+                           ) -> Tuple[Tensor, Optional[Tensor]]:
+        """Box loss of every (point, gt) pair, and their IoU if at hand.
+
+        mmdet's ``GIoULoss`` (the paper's and the configs' choice) takes a
+        broadcast path that also yields the IoU the negative weights need;
+        any other configured box loss is called on expanded pairs.
+
+        Args:
+            pred_bboxes (Tensor): (B, P, 4) decoded predictions.
+            gt_bboxes (Tensor): (B, G, 4) padded gts.
+
+        Returns:
+            tuple[Tensor, Tensor | None]: (B, P, G) loss, and the (B, P, G)
+            detached IoU (eps 1e-6, as mmdet's) or None.
+        """
+        loss = self.loss_bbox
+        if type(loss) is GIoULoss:
+            giou, iou = pairwise_giou(pred_bboxes, gt_bboxes, eps=loss.eps)
+            # the assigner's IoU uses bbox_overlaps' default eps of 1e-6
+            ious = iou.detach() if loss.eps == 1e-6 else None
+            return loss.loss_weight * (1 - giou), ious
+        num_points, num_gts = pred_bboxes.size(1), gt_bboxes.size(1)
+        pair_pred = pred_bboxes[:, :, None].expand(-1, -1, num_gts, -1)
+        pair_gt = gt_bboxes[:, None].expand(-1, num_points, -1, -1)
+        return loss(
+            pair_pred, pair_gt, weight=None, reduction_override='none'), None
 
     def get_targets(self, points: Tensor, batch_gt_instances: InstanceList
                     ) -> Tuple[Tensor, BatchGT]:

@@ -8,12 +8,16 @@ autocast off (see ``AutoAssignHead.loss_by_feat``): ``binary_cross_entropy``
 on half-precision probabilities is refused by CUDA autocast and loses the
 tails that these losses live on.
 """
+from typing import Tuple
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 # Clamp of the positive weights' normaliser, as in mmdet (same numbers).
 EPS = 1e-12
+# Guard of binary_cross_entropy's backward, p (1 - p) >= 1e-12 (PyTorch's).
+BCE_GRAD_EPS = 1e-12
 # The paper's tau: exp(tau * P+) lets confident points dominate the
 # positive weights of their gt (Eq. 5).
 CONFIDENCE_TAU = 3.0
@@ -52,17 +56,78 @@ def autoassign_pos_loss(p_pos: Tensor, center_prior: Tensor,
     return torch.where(gt_valid, loss, loss.new_zeros(())).sum()
 
 
-def autoassign_neg_loss(joint_conf: Tensor, neg_weights: Tensor) -> Tensor:
-    """Focal-style background loss sum((w- * P)^2 * BCE(w- * P, 0)) (Eq. 8).
+class _JointConfidence(torch.autograd.Function):
+    """Joint confidence, negative loss and the gt-class confidences at once.
+
+    joint = sigmoid(cls) * sigmoid(obj) is (B, P, C): 3.5M entries for a
+    batch of 8 at 512x512 with 80 classes. Through autograd the chain
+    sigmoid -> product -> loss -> gather allocates some thirteen such
+    tensors, and on CPU a fresh tensor, not the arithmetic, is what costs.
+    This function allocates about half as many, computing d(loss)/d(joint)
+    already in the forward pass (training always runs the backward).
+
+    The loss is BCE's: log clamped at -100 (p = 1 gives 100, not inf), and
+    in the backward BCE's derivative p / max(p (1 - p), 1e-12).
+    ``F.binary_cross_entropy`` itself is avoided: its CPU kernel is not
+    vectorised, ``log1p`` is.
+    """
+
+    @staticmethod
+    def forward(ctx, cls_logits: Tensor, obj_logits: Tensor,
+                neg_weights: Tensor,
+                label_idx: Tensor) -> Tuple[Tensor, Tensor]:
+        cls_prob = cls_logits.sigmoid()
+        obj_prob = obj_logits.sigmoid()
+        joint = cls_prob * obj_prob
+        p_cls = joint.gather(2, label_idx)  # (B, P, G)
+        p = joint.mul_(neg_weights)  # joint's buffer from here on
+        bce = p.neg().log1p_().clamp_(min=-100).neg_()  # BCE(p, 0)
+        p_bce = p * bce
+        loss = torch.dot(p_bce.view(-1), p.view(-1))  # sum p^2 bce
+        # d/dp [p^2 bce(p)] = 2 p bce + p^2 bce'(p), bce'(p) = 1 / (1 - p)
+        # for p (1 - p) >= 1e-12; as p^2 / max(1 - p, 1e-12) it differs
+        # only for p < 1e-12, where both terms are below 1e-24.
+        tail = torch.sub(1, p, out=bce).clamp_(min=BCE_GRAD_EPS)
+        tail = torch.div(p, tail, out=tail).mul_(p)
+        grad_joint = p_bce.mul_(2).add_(tail).mul_(neg_weights)
+        ctx.save_for_backward(cls_prob, obj_prob, grad_joint, label_idx)
+        return loss, p_cls
+
+    @staticmethod
+    def backward(ctx, grad_loss: Tensor, grad_p_cls: Tensor):
+        cls_prob, obj_prob, grad_joint, label_idx = ctx.saved_tensors
+        grad = grad_joint * grad_loss
+        grad.scatter_add_(2, label_idx, grad_p_cls)
+        # joint = cls_prob * obj_prob, then through both sigmoids
+        grad_obj = (grad * cls_prob).sum(dim=2, keepdim=True)
+        grad_obj = torch.ops.aten.sigmoid_backward(grad_obj, obj_prob)
+        grad_cls = torch.ops.aten.sigmoid_backward(grad.mul_(obj_prob),
+                                                   cls_prob)
+        return grad_cls, grad_obj, None, None
+
+
+def autoassign_confidences(cls_logits: Tensor, obj_logits: Tensor,
+                           neg_weights: Tensor,
+                           gt_labels: Tensor) -> Tuple[Tensor, Tensor]:
+    """Negative loss (Eq. 8) and P(cls) of every point for every gt's class.
+
+    With the joint confidence P = sigmoid(cls) * sigmoid(obj) (the implicit
+    objectness gates every class score), the background loss is the focal
+    form sum((w- * P)^2 * BCE(w- * P, 0)); gamma = 2, the focal-loss
+    exponent the paper uses for negatives.
 
     Args:
-        joint_conf (Tensor): (B, P, C) P(cls) * P(obj).
-        neg_weights (Tensor): (B, P, C) w- from ``AutoAssignAssigner``.
+        cls_logits (Tensor): (B, P, C) class logits.
+        obj_logits (Tensor): (B, P, 1) objectness logits.
+        neg_weights (Tensor): (B, P, C) w- from ``AutoAssignAssigner``; no
+            gradient flows to it.
+        gt_labels (Tensor): (B, G) class of each (padded) gt.
 
     Returns:
-        Tensor: scalar, the unweighted, unnormalised sum.
+        tuple[Tensor, Tensor]: the scalar negative loss (unweighted,
+        unnormalised) and the (B, P, G) joint confidence of each point for
+        each gt's class, both differentiable w.r.t. the logits.
     """
-    p_neg = joint_conf * neg_weights
-    # gamma = 2, the focal-loss exponent the paper uses for negatives
-    return (p_neg**2 * F.binary_cross_entropy(
-        p_neg, torch.zeros_like(p_neg), reduction='none')).sum()
+    label_idx = gt_labels[:, None].expand(-1, cls_logits.size(1), -1)
+    return _JointConfidence.apply(cls_logits, obj_logits,
+                                  neg_weights.detach(), label_idx)

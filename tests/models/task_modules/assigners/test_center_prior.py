@@ -4,6 +4,7 @@ import math
 import torch
 
 from plugin.models.task_modules import CenterPrior
+from plugin.models.task_modules.assigners.center_prior import _GaussianPrior
 
 
 def prior(force_topk=False, topk=9, num_classes=2):
@@ -95,3 +96,24 @@ def test_no_gt():
                              torch.zeros(1, 0, dtype=torch.bool),
                              torch.zeros(1, 1, 0, dtype=torch.bool))
     assert weights.shape == (1, 1, 0) and inside.shape == (1, 1, 0)
+
+
+def test_backward_passes_gradcheck():
+    """The written-out gradient w.r.t. the per-gt mean and sigma, checked
+    numerically in float64."""
+    f64 = dict(dtype=torch.float64)
+    points = torch.tensor([[8., 8.], [16., 8.], [8., 16.], [24., 16.]], **f64)
+    strides = torch.tensor([8., 8., 16., 16.], **f64)
+    centers = torch.tensor([[[15., 10.], [15., 16.]]], **f64)
+    mean = torch.tensor([[[0.3, -0.2], [0.1, 0.4]]], **f64).requires_grad_()
+    sigma = torch.tensor([[[0.8, 1.3], [1.1, 0.7]]], **f64).requires_grad_()
+    assert torch.autograd.gradcheck(
+        lambda m, s: _GaussianPrior.apply(points, strides, centers, m, s),
+        (mean, sigma))
+
+
+def test_far_tail_is_exactly_zero():
+    # 40 strides from the centre: exp(-800) underflows; flushed to 0
+    weights, _ = run(prior(), [[8, 8]], [[0, 0, 656, 656]], [0],
+                     inside=torch.ones(1, 1, 1, dtype=torch.bool))
+    assert weights.item() == 0.0
