@@ -1,13 +1,8 @@
-"""Shared pytest fixtures and helpers."""
-import os
-
+"""Shared pytest fixtures."""
 import pytest
 import torch
 
-# Make the first import of mmdet's registries deterministic and quiet.
-os.environ.setdefault('MMENGINE_DISABLE_ANALYTICS', '1')
-
-import plugin  # noqa: E402,F401  (registers the plugin scope)
+import plugin  # noqa: F401  (registers the plugin scope)
 
 
 @pytest.fixture
