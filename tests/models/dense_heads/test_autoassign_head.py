@@ -110,6 +110,19 @@ def test_losses_and_grads_match_mmdet(single_thread, force_topk):
     assert all(v > 0 for v in our_losses.values())
 
 
+@pytest.mark.parametrize('loss_bbox', [
+    dict(type='IoULoss', loss_weight=1.0),  # mmdet's default
+    dict(type='GIoULoss', loss_weight=2.0, eps=1e-7),  # not the fast path
+])
+def test_other_box_losses_match_mmdet(single_thread, loss_bbox):
+    ours, theirs = make_heads(loss_bbox=loss_bbox)
+    feats, gt_instances = make_feats(3), batch_gts()
+    our_losses, our_grads = run_loss(ours, feats, gt_instances)
+    mm_losses, mm_grads = run_loss(theirs, feats, gt_instances)
+    assert_same(our_losses, mm_losses)
+    assert_same(our_grads, mm_grads)
+
+
 def test_tiny_gt_force_topk_matches_mmdet(single_thread):
     # 3x3 px boxes between grid points: no point lies inside either of them
     gt_instances = [gts([[9, 9, 12, 12], [25, 41, 28, 44]], [0, 2])]

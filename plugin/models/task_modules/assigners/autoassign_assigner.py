@@ -123,7 +123,10 @@ class AutoAssignAssigner:
         # For each point and class, the candidate gt of that class with the
         # highest index wins (the documented overlap rule): an amax over
         # 1-based ranks finds it, independent of the order of writes.
-        # int16 ranks: G < 32767, and a quarter of int64's memory traffic.
+        # int16 ranks: a quarter of int64's memory traffic.
+        if num_gts > torch.iinfo(torch.int16).max:
+            raise ValueError(f'{num_gts} gts in one image: at most '
+                             f'{torch.iinfo(torch.int16).max} supported')
         label_idx = gt_labels[:, None].expand(-1, num_points, -1)
         rank = torch.where(
             inside,
