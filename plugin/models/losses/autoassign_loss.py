@@ -2,11 +2,15 @@
 
 Shapes: B images, P points, G gts per image (padded), C classes.
 
-Both take probabilities, not logits, because the joint confidence
-P(cls) * P(obj) * P(loc) has no logit form. Callers run them in fp32 with
-autocast off (see ``AutoAssignHead.loss_by_feat``): ``binary_cross_entropy``
-on half-precision probabilities is refused by CUDA autocast and loses the
-tails that these losses live on.
+* :func:`autoassign_confidences`: from the class and objectness logits, the
+  joint confidence P(cls) * P(obj), the focal-style negative loss on it, and
+  the confidence of every point for every gt's class; one fused function.
+* :func:`autoassign_pos_loss`: the confidence-weighted positive loss. It
+  takes probabilities, since P+ = P(cls) * P(obj) * P(loc) has no logit form.
+
+Callers run both in fp32 with autocast off (see
+``AutoAssignHead.loss_by_feat``): a BCE on half-precision probabilities is
+refused by CUDA autocast and loses the tails that these losses live on.
 """
 from typing import Tuple
 
@@ -44,7 +48,7 @@ def autoassign_pos_loss(p_pos: Tensor, center_prior: Tensor,
     # The product is formed twice, as in mmdet: reusing one tensor for the
     # numerator and the normaliser sums their gradients before the multiply
     # by the prior, which rounds differently where the two nearly cancel.
-    # Two nodes keep the gradients equal to mmdet's to the last bit.
+    # Two nodes keep mmdet's rounding.
     weights = (confidence_weight * center_prior) / (
         confidence_weight * center_prior).sum(
             dim=1, keepdim=True).clamp(min=EPS)
