@@ -12,7 +12,8 @@ a 2-D gaussian over the stride-normalised offset d = (p - c) / s:
 ``mu`` (C, 2) and ``sigma`` (C, 2) are learnt per class, so a class whose mass
 lies off its box centre (a crescent, a banana) moves its prior there. The
 prior is zero outside the box; boxes too small to hold any point can borrow
-the ``topk`` points of highest prior instead (``force_topk``).
+the ``topk`` points of highest prior instead (``force_topk``). Values below
+exp(-87) ~ 1.6e-38 are set to exactly 0 (see ``MIN_EXPONENT``).
 """
 from typing import Sequence, Tuple
 
