@@ -99,15 +99,22 @@ def assert_same(ours, theirs, rtol=1e-5):
             ours[k], theirs[k], rtol=rtol, atol=rtol * scale, msg=k)
 
 
-@pytest.mark.parametrize('force_topk', [False, True])
-def test_losses_and_grads_match_mmdet(single_thread, force_topk):
-    ours, theirs = make_heads(force_topk=force_topk)
-    feats, gt_instances = make_feats(3), batch_gts()
+def check_matches_mmdet(feats, gt_instances, **head_overrides):
+    """Run our head and mmdet's (same weights) on the same inputs, assert
+    equal losses and gradients, and return ours."""
+    ours, theirs = make_heads(**head_overrides)
     our_losses, our_grads = run_loss(ours, feats, gt_instances)
     mm_losses, mm_grads = run_loss(theirs, feats, gt_instances)
     assert_same(our_losses, mm_losses)
     assert_same(our_grads, mm_grads)
-    assert all(v > 0 for v in our_losses.values())
+    return our_losses, our_grads
+
+
+@pytest.mark.parametrize('force_topk', [False, True])
+def test_losses_and_grads_match_mmdet(single_thread, force_topk):
+    losses, _ = check_matches_mmdet(make_feats(3), batch_gts(),
+                                    force_topk=force_topk)
+    assert all(v > 0 for v in losses.values())
 
 
 @pytest.mark.parametrize('loss_bbox', [
@@ -115,55 +122,38 @@ def test_losses_and_grads_match_mmdet(single_thread, force_topk):
     dict(type='GIoULoss', loss_weight=2.0, eps=1e-7),  # not the fast path
 ])
 def test_other_box_losses_match_mmdet(single_thread, loss_bbox):
-    ours, theirs = make_heads(loss_bbox=loss_bbox)
-    feats, gt_instances = make_feats(3), batch_gts()
-    our_losses, our_grads = run_loss(ours, feats, gt_instances)
-    mm_losses, mm_grads = run_loss(theirs, feats, gt_instances)
-    assert_same(our_losses, mm_losses)
-    assert_same(our_grads, mm_grads)
+    check_matches_mmdet(make_feats(3), batch_gts(), loss_bbox=loss_bbox)
 
 
 def test_tiny_gt_force_topk_matches_mmdet(single_thread):
     # 3x3 px boxes between grid points: no point lies inside either of them
     gt_instances = [gts([[9, 9, 12, 12], [25, 41, 28, 44]], [0, 2])]
-    feats = make_feats(1)
-    ours, theirs = make_heads(force_topk=True)
-    our_losses, our_grads = run_loss(ours, feats, gt_instances)
-    mm_losses, mm_grads = run_loss(theirs, feats, gt_instances)
-    assert_same(our_losses, mm_losses)
-    assert_same(our_grads, mm_grads)
+    _, grads = check_matches_mmdet(make_feats(1), gt_instances,
+                                   force_topk=True)
     # topk points were borrowed, so the prior (and the centre loss) is live
-    assert our_grads['center_prior.mean'].abs().sum() > 0
+    assert grads['center_prior.mean'].abs().sum() > 0
 
 
 def test_tiny_gt_without_force_topk_is_finite(single_thread):
     gt_instances = [gts([[9, 9, 12, 12]], [0])]
-    ours, theirs = make_heads(force_topk=False)
-    our_losses, our_grads = run_loss(ours, make_feats(1), gt_instances)
-    mm_losses, _ = run_loss(theirs, make_feats(1), gt_instances)
-    assert_same(our_losses, mm_losses)
-    assert all(torch.isfinite(g).all() for g in our_grads.values())
+    _, grads = check_matches_mmdet(make_feats(1), gt_instances,
+                                   force_topk=False)
+    assert all(torch.isfinite(g).all() for g in grads.values())
 
 
 def test_one_gt_matches_mmdet(single_thread):
-    gt_instances = [gts([[8, 8, 56, 40]], [1])]
-    ours, theirs = make_heads()
-    assert_same(
-        run_loss(ours, make_feats(1), gt_instances)[0],
-        run_loss(theirs, make_feats(1), gt_instances)[0])
+    check_matches_mmdet(make_feats(1), [gts([[8, 8, 56, 40]], [1])])
 
 
 def test_empty_batch_gives_zero_connected_losses():
-    ours, theirs = make_heads()
-    gt_instances = [gts([], []), gts([], [])]
-    our_losses, our_grads = run_loss(ours, make_feats(2), gt_instances)
-    mm_losses, _ = run_loss(theirs, make_feats(2), gt_instances)
-    assert_same(our_losses, mm_losses)
-    assert our_losses['loss_pos'] == 0 and our_losses['loss_center'] == 0
-    assert our_losses['loss_neg'] > 0
+    ours, _ = make_heads()
+    losses, grads = check_matches_mmdet(make_feats(2),
+                                        [gts([], []), gts([], [])])
+    assert losses['loss_pos'] == 0 and losses['loss_center'] == 0
+    assert losses['loss_neg'] > 0
     # every parameter takes part in the graph (DDP would hang otherwise)
-    for name, p in ours.named_parameters():
-        assert name in our_grads and torch.isfinite(our_grads[name]).all()
+    for name, _ in ours.named_parameters():
+        assert name in grads and torch.isfinite(grads[name]).all()
 
 
 def test_predictions_match_mmdet():
@@ -269,11 +259,9 @@ def test_degenerate_boxes_are_finite(single_thread):
              [-10, -10, 5, 5]], [0, 1, 2, 0])
     ]
     for force_topk in (False, True):
-        ours, theirs = make_heads(force_topk=force_topk)
-        our_losses, our_grads = run_loss(ours, make_feats(1), gt_instances)
-        mm_losses, _ = run_loss(theirs, make_feats(1), gt_instances)
-        assert_same(our_losses, mm_losses)
-        assert all(torch.isfinite(g).all() for g in our_grads.values())
+        _, grads = check_matches_mmdet(make_feats(1), gt_instances,
+                                       force_topk=force_topk)
+        assert all(torch.isfinite(g).all() for g in grads.values())
 
 
 def test_builds_from_registry_with_scope():
