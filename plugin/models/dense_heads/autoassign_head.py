@@ -23,14 +23,14 @@ from mmcv.cnn import Scale
 from mmdet.models.dense_heads.anchor_free_head import AnchorFreeHead
 from mmdet.models.losses import GIoULoss
 from mmdet.models.utils import multi_apply
-from mmdet.utils import (ConfigType, InstanceList, MultiConfig,
-                         OptInstanceList, reduce_mean)
+from mmdet.utils import ConfigType, InstanceList, MultiConfig, OptInstanceList
 from mmengine.model import bias_init_with_prob, normal_init
 from torch import Tensor
 
 from plugin.models.losses import (autoassign_confidences,
                                    autoassign_pos_loss, pairwise_giou)
-from plugin.models.utils import BatchGT, stack_batch_gt
+from plugin.models.utils import (BatchGT, connected_zero, mean_over_ranks,
+                                  stack_batch_gt)
 from plugin.registry import MODELS, TASK_UTILS
 
 # Clamp of the centre loss' denominator, as in mmdet.
@@ -224,20 +224,17 @@ class AutoAssignHead(AnchorFreeHead):
 
         # Both normalisers are reduced on every rank, with or without gts,
         # so that ranks never wait on a collective another rank skipped.
-        pos_avg_factor = reduce_mean(
-            bbox_pred.new_tensor(float(all_num_gt))).clamp_(min=1)
-        neg_avg_factor = reduce_mean(
-            center_prior.detach().sum()).clamp_(min=1)
+        pos_avg_factor = mean_over_ranks(bbox_pred.new_tensor(all_num_gt))
+        neg_avg_factor = mean_over_ranks(center_prior.detach().sum())
 
         if num_gts == 0:
             loss_neg, _ = autoassign_confidences(
                 cls_score, objectness, torch.ones_like(cls_score), gt.labels)
             # Zero losses that still touch every parameter of the head, so
             # DDP's gradient reduction sees them on every rank.
-            loss_pos = bbox_pred.sum() * 0
-            loss_center = objectness.sum() * 0 + \
-                self.center_prior.mean.sum() * 0 + \
-                self.center_prior.sigma.sum() * 0
+            loss_pos = connected_zero(bbox_pred)
+            loss_center = connected_zero(objectness, self.center_prior.mean,
+                                         self.center_prior.sigma)
             return dict(
                 loss_pos=loss_pos,
                 loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,

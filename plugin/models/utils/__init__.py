@@ -1,3 +1,4 @@
 from .batch_gt import BatchGT, stack_batch_gt
+from .ddp import connected_zero, mean_over_ranks
 
-__all__ = ['BatchGT', 'stack_batch_gt']
+__all__ = ['BatchGT', 'stack_batch_gt', 'connected_zero', 'mean_over_ranks']

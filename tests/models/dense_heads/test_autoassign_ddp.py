@@ -5,25 +5,18 @@ Two CPU processes (gloo) train the head under DistributedDataParallel; rank
 and the empty rank's losses still reach every parameter, so both ranks
 finish two iterations with identical (all-reduced) gradients.
 """
-import multiprocessing
-import os.path as osp
-
 import torch
-
-TIMEOUT_S = 180
+from ddp_runner import assert_equal_grads, init_rank, run_ranks, save_grads
 
 
 def _worker(rank: int, world_size: int, init_file: str, out_dir: str):
-    import torch.distributed as dist
     from mmengine.structures import InstanceData
     from torch.nn.parallel import DistributedDataParallel
 
     import plugin  # noqa: F401
     from plugin.models.dense_heads import AutoAssignHead
 
-    torch.set_num_threads(1)
-    dist.init_process_group('gloo', init_method=f'file://{init_file}',
-                            rank=rank, world_size=world_size)
+    init_rank(rank, world_size, init_file)
     torch.manual_seed(0)
     head = AutoAssignHead(
         num_classes=3, in_channels=1, feat_channels=2, stacked_convs=1,
@@ -43,31 +36,10 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str):
         outs = ddp(feats)
         losses = head.loss_by_feat(*outs, gts, [dict()])
         sum(losses.values()).backward()
-    grads = {n: p.grad.clone() for n, p in head.named_parameters()}
-    torch.save(grads, osp.join(out_dir, f'grads{rank}.pth'))
-    dist.destroy_process_group()
+    save_grads(head, out_dir, rank)
 
 
 def test_rank_without_gts_does_not_deadlock(tmp_path):
-    ctx = multiprocessing.get_context('spawn')
-    init_file = str(tmp_path / 'init')
-    procs = [
-        ctx.Process(target=_worker,
-                    args=(rank, 2, init_file, str(tmp_path)))
-        for rank in range(2)
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(TIMEOUT_S)
-    hung = [p for p in procs if p.is_alive()]
-    for p in hung:
-        p.terminate()
-    assert not hung, f'DDP ranks still running after {TIMEOUT_S} s'
-    assert all(p.exitcode == 0 for p in procs), [p.exitcode for p in procs]
-    g0 = torch.load(str(tmp_path / 'grads0.pth'))
-    g1 = torch.load(str(tmp_path / 'grads1.pth'))
-    assert g0.keys() == g1.keys()
-    for name in g0:  # DDP all-reduced them: the same on both ranks
-        torch.testing.assert_close(g0[name], g1[name], msg=name)
-    assert g0['center_prior.mean'].abs().sum() > 0  # rank 0's gt counted
+    grads = run_ranks(_worker, tmp_path)
+    assert_equal_grads(grads)
+    assert grads[0]['center_prior.mean'].abs().sum() > 0  # rank 0's gt counted

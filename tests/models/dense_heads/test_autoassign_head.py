@@ -1,4 +1,5 @@
 """AutoAssignHead: parity with mmdet 3.3.0, edge cases, determinism."""
+import head_parity
 import pytest
 import torch
 from mmdet.models.dense_heads import AutoAssignHead as MMDetAutoAssignHead
@@ -80,34 +81,16 @@ def metas(num_imgs):
 
 
 def run_loss(head, feats, gt_instances):
-    feats = [f.clone().requires_grad_() for f in feats]
-    outs = head(feats)
-    losses = head.loss_by_feat(*outs, gt_instances,
-                               metas(len(gt_instances)))
-    sum(losses.values()).backward()
-    grads = {n: p.grad.clone() for n, p in head.named_parameters()}
-    grads.update({f'feat{i}': f.grad.clone() for i, f in enumerate(feats)})
-    head.zero_grad()
-    return {k: v.detach() for k, v in losses.items()}, grads
-
-
-def assert_same(ours, theirs, rtol=1e-5):
-    assert ours.keys() == theirs.keys()
-    for k in ours:
-        scale = theirs[k].abs().max().clamp(min=1e-12)
-        torch.testing.assert_close(
-            ours[k], theirs[k], rtol=rtol, atol=rtol * scale, msg=k)
+    return head_parity.run_loss(head, feats, gt_instances,
+                                metas(len(gt_instances)))
 
 
 def check_matches_mmdet(feats, gt_instances, **head_overrides):
     """Run our head and mmdet's (same weights) on the same inputs, assert
     equal losses and gradients, and return ours."""
     ours, theirs = make_heads(**head_overrides)
-    our_losses, our_grads = run_loss(ours, feats, gt_instances)
-    mm_losses, mm_grads = run_loss(theirs, feats, gt_instances)
-    assert_same(our_losses, mm_losses)
-    assert_same(our_grads, mm_grads)
-    return our_losses, our_grads
+    return head_parity.check_matches_mmdet(ours, theirs, feats, gt_instances,
+                                           metas(len(gt_instances)))
 
 
 @pytest.mark.parametrize('force_topk', [False, True])

@@ -1,0 +1,64 @@
+"""Compare one of plugin's heads with mmdet's on the same weights and inputs.
+
+Shared by the head tests: run ``loss_by_feat`` + backward on both heads and
+assert equal losses and gradients (of the parameters and of the inputs).
+"""
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import torch
+from torch import Tensor
+
+
+def run_loss(head: torch.nn.Module,
+             feats: Sequence[Tensor],
+             gt_instances: list,
+             img_metas: List[dict],
+             forward: Callable = None) -> Tuple[Dict[str, Tensor],
+                                                Dict[str, Tensor]]:
+    """One ``loss_by_feat`` + backward on fresh leaf copies of ``feats``.
+
+    Args:
+        head: the head.
+        feats: its input maps.
+        gt_instances: per image gts.
+        img_metas: per image metas.
+        forward: maps (head, leaf feats) to the head outputs; defaults to
+            ``head(feats)``.
+
+    Returns:
+        tuple[dict, dict]: the detached losses, and the gradients of every
+        parameter (by name) and of every input (``feat0``, ``feat1``...).
+    """
+    feats = [f.clone().requires_grad_() for f in feats]
+    outs = head(feats) if forward is None else forward(head, feats)
+    losses = head.loss_by_feat(*outs, gt_instances, img_metas)
+    sum(losses.values()).backward()
+    grads = {n: p.grad.clone() for n, p in head.named_parameters()
+             if p.grad is not None}
+    grads.update({f'feat{i}': f.grad.clone() for i, f in enumerate(feats)})
+    head.zero_grad()
+    return {k: v.detach() for k, v in losses.items()}, grads
+
+
+def assert_same(ours: Dict[str, Tensor], theirs: Dict[str, Tensor],
+                rtol: float = 1e-5) -> None:
+    """Same keys; each tensor within ``rtol`` of the reference, relative to
+    the reference tensor's largest entry."""
+    assert ours.keys() == theirs.keys()
+    for k in ours:
+        scale = theirs[k].abs().max().clamp(min=1e-12)
+        torch.testing.assert_close(
+            ours[k], theirs[k], rtol=rtol, atol=rtol * scale, msg=k)
+
+
+def check_matches_mmdet(ours: torch.nn.Module, theirs: torch.nn.Module,
+                        feats: Sequence[Tensor], gt_instances: list,
+                        img_metas: List[dict], rtol: float = 1e-5
+                        ) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
+    """Run both heads (same weights) on the same inputs, assert equal
+    losses and gradients, and return ours."""
+    our_losses, our_grads = run_loss(ours, feats, gt_instances, img_metas)
+    mm_losses, mm_grads = run_loss(theirs, feats, gt_instances, img_metas)
+    assert_same(our_losses, mm_losses, rtol)
+    assert_same(our_grads, mm_grads, rtol)
+    return our_losses, our_grads
