@@ -1,3 +1,6 @@
 from .assigners import AutoAssignAssigner, CenterPrior
+from .targets import CenterNetTarget, CenterNetTargets
 
-__all__ = ['AutoAssignAssigner', 'CenterPrior']
+__all__ = [
+    'AutoAssignAssigner', 'CenterPrior', 'CenterNetTarget', 'CenterNetTargets'
+]

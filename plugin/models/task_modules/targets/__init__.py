@@ -1,0 +1,3 @@
+from .centernet_target import CenterNetTarget, CenterNetTargets
+
+__all__ = ['CenterNetTarget', 'CenterNetTargets']
