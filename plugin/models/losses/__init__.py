@@ -1,4 +1,8 @@
 from .autoassign_loss import autoassign_confidences, autoassign_pos_loss
+from .gaussian_focal_loss import gaussian_focal_loss_sum
 from .pairwise_giou import pairwise_giou
 
-__all__ = ['autoassign_confidences', 'autoassign_pos_loss', 'pairwise_giou']
+__all__ = [
+    'autoassign_confidences', 'autoassign_pos_loss', 'gaussian_focal_loss_sum',
+    'pairwise_giou'
+]
