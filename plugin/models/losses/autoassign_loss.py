@@ -87,7 +87,9 @@ class _JointConfidence(torch.autograd.Function):
         p = joint.mul_(neg_weights)  # joint's buffer from here on
         bce = p.neg().log1p_().clamp_(min=-100).neg_()  # BCE(p, 0)
         p_bce = p * bce
-        loss = torch.dot(p_bce.view(-1), p.view(-1))  # sum p^2 bce
+        # sum p^2 bce. torch.sum adds pairwise; torch.dot accumulates in
+        # one float32 running sum, 7e-5 off over a COCO-sized batch (3.5M).
+        loss = torch.mul(p_bce, p, out=bce).sum()
         # d/dp [p^2 bce(p)] = 2 p bce + p^2 bce'(p), bce'(p) = 1 / (1 - p)
         # for p (1 - p) >= 1e-12; as p^2 / max(1 - p, 1e-12) it differs
         # only for p < 1e-12, where both terms are below 1e-24.
