@@ -21,6 +21,16 @@ def init_rank(rank: int, world_size: int, init_file: str) -> None:
                             rank=rank, world_size=world_size)
 
 
+def rank_gts(rank: int) -> list:
+    """One image per rank: rank 0 holds one gt, every other rank none."""
+    from mmengine.structures import InstanceData
+    if rank == 0:
+        return [InstanceData(bboxes=torch.tensor([[4., 6., 40., 44.]]),
+                             labels=torch.tensor([1]))]
+    return [InstanceData(bboxes=torch.zeros(0, 4),
+                         labels=torch.zeros(0, dtype=torch.long))]
+
+
 def save_grads(head: torch.nn.Module, out_dir: str, rank: int) -> None:
     """Save the head's gradients for the parent to compare, and leave the
     process group (call last in the worker)."""

@@ -1,5 +1,8 @@
 """Models of the ``plugin`` scope; importing this registers them."""
-from .dense_heads import AutoAssignHead
-from .task_modules import AutoAssignAssigner, CenterPrior
+from .dense_heads import AutoAssignHead, CenterNetHead
+from .task_modules import AutoAssignAssigner, CenterNetTarget, CenterPrior
 
-__all__ = ['AutoAssignHead', 'AutoAssignAssigner', 'CenterPrior']
+__all__ = [
+    'AutoAssignHead', 'CenterNetHead', 'AutoAssignAssigner',
+    'CenterNetTarget', 'CenterPrior'
+]

@@ -1,3 +1,4 @@
 from .autoassign_head import AutoAssignHead
+from .centernet_head import CenterNetHead
 
-__all__ = ['AutoAssignHead']
+__all__ = ['AutoAssignHead', 'CenterNetHead']

@@ -6,11 +6,11 @@ and the empty rank's losses still reach every parameter, so both ranks
 finish two iterations with identical (all-reduced) gradients.
 """
 import torch
-from ddp_runner import assert_equal_grads, init_rank, run_ranks, save_grads
+from ddp_runner import (assert_equal_grads, init_rank, rank_gts, run_ranks,
+                        save_grads)
 
 
 def _worker(rank: int, world_size: int, init_file: str, out_dir: str):
-    from mmengine.structures import InstanceData
     from torch.nn.parallel import DistributedDataParallel
 
     import plugin  # noqa: F401
@@ -23,12 +23,7 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str):
         strides=(8, 16), norm_cfg=dict(type='GN', num_groups=1),
         loss_bbox=dict(type='GIoULoss', loss_weight=5.0))
     ddp = DistributedDataParallel(head)
-    if rank == 0:
-        gts = [InstanceData(bboxes=torch.tensor([[4., 6., 40., 44.]]),
-                            labels=torch.tensor([1]))]
-    else:
-        gts = [InstanceData(bboxes=torch.zeros(0, 4),
-                            labels=torch.zeros(0, dtype=torch.long))]
+    gts = rank_gts(rank)
     g = torch.Generator().manual_seed(rank)
     feats = [torch.randn(1, 1, 64 // s, 64 // s, generator=g) for s in (8, 16)]
     for _ in range(2):
