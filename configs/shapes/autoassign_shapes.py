@@ -2,7 +2,7 @@
 # + FPN trained from scratch, sized to train on 2 CPU cores in minutes.
 # Evaluates COCO bbox mAP every epoch and keeps the best checkpoint.
 _base_ = [
-    'mmdet::_base_/default_runtime.py',
+    '../_base_/shapes_runtime.py',
     '../_base_/shapes_detection.py',
 ]
 custom_imports = dict(imports=['plugin'], allow_failed_imports=False)
@@ -56,28 +56,9 @@ model = dict(
 max_epochs = 12
 train_cfg = dict(
     type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=1)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-
-# AdamW converges from scratch in few epochs where SGD needs many more.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=2e-3, weight_decay=0.05),
-    paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.),
-    clip_grad=dict(max_norm=35, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=150),
     dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=max_epochs,
          T_max=max_epochs, eta_min=2e-5, convert_to_iter_based=True)
 ]
-
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=25),
-    checkpoint=dict(
-        type='CheckpointHook',
-        interval=1,
-        max_keep_ckpts=1,
-        save_best='coco/bbox_mAP',
-        rule='greater'))
-randomness = dict(seed=0)

@@ -14,7 +14,10 @@ import pytest
 from plugin.datasets import ensure_shapes_dataset
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG = osp.join(ROOT, 'configs', 'shapes', 'autoassign_shapes.py')
+CONFIGS = [
+    osp.join(ROOT, 'configs', 'shapes', name)
+    for name in ('autoassign_shapes.py', 'centernet_shapes.py')
+]
 BIN = osp.dirname(sys.executable)
 
 
@@ -57,11 +60,12 @@ def run(args, cwd):
     return out
 
 
-def test_train_test_resume_and_mim(shapes_root, tmp_path):
+@pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
+def test_train_test_resume_and_mim(config, shapes_root, tmp_path):
     work_dir = str(tmp_path / 'work')
     py = sys.executable
 
-    out = run([py, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+    out = run([py, 'tools/train.py', config, '--work-dir', work_dir,
                '--cfg-options', *data_options(shapes_root, 1)], ROOT)
     assert 'coco/bbox_mAP' in out
     assert osp.exists(osp.join(work_dir, 'epoch_1.pth'))
@@ -69,14 +73,14 @@ def test_train_test_resume_and_mim(shapes_root, tmp_path):
     assert len(best) == 1
 
     # evaluate the checkpoint (torch.load with weights_only=True by default)
-    out = run([py, 'tools/test.py', CONFIG,
+    out = run([py, 'tools/test.py', config,
                osp.join(work_dir, 'epoch_1.pth'), '--work-dir',
                str(tmp_path / 'test'), '--cfg-options',
                *data_options(shapes_root, 1)], ROOT)
     assert re.search(r'coco/bbox_mAP: \d', out), out[-2000:]
 
     # resume the latest checkpoint for one more epoch
-    out = run([py, 'tools/train.py', CONFIG, '--work-dir', work_dir,
+    out = run([py, 'tools/train.py', config, '--work-dir', work_dir,
                '--resume', '--cfg-options', *data_options(shapes_root, 2)],
               ROOT)
     assert 'resumed epoch: 1' in out, out[-2000:]
@@ -85,7 +89,7 @@ def test_train_test_resume_and_mim(shapes_root, tmp_path):
 
     # the OpenMMLab entry point: mim finds tools/train.py through plugin/.mim
     mim_dir = str(tmp_path / 'mim')
-    out = run([osp.join(BIN, 'mim'), 'train', 'plugin', CONFIG,
+    out = run([osp.join(BIN, 'mim'), 'train', 'plugin', config,
                '--work-dir', mim_dir, '--cfg-options',
                *data_options(shapes_root, 1)], str(tmp_path))
     assert osp.exists(osp.join(mim_dir, 'epoch_1.pth')), out[-2000:]
