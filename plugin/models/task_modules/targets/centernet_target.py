@@ -22,12 +22,13 @@ one class counts once in the normaliser (mmdet counts heatmap cells equal to
 and no host synchronisation.
 
 Boxes whose centre falls outside the map (augmentations can leave boxes
-partly or wholly outside the image; mmdet raises IndexError on them, or
-silently wraps around for centres left of or above the map): the box is
-clipped to the map first, as the original CenterNet does for every box, so
-its visible part becomes the object; a box with nothing visible is dropped.
-Boxes whose centre cell lies on the map are used as they are (mmdet's
-values).
+partly or wholly outside the image; mmdet raises IndexError for centres
+right of or below the map, and for centres left of or above it fails on a
+shape mismatch or, one cell off, writes the wh/offset target on the opposite
+edge of the map): the box is clipped to the map first, as the original
+CenterNet does for every box, so its visible part becomes the object; a box
+with nothing visible is dropped. Boxes whose centre cell lies on the map
+are used as they are (mmdet's values).
 
 Memory: besides the (B, C, H, W) heatmap, which the loss needs anyway,
 everything is (B, G) per-object data; the gaussians are drawn on bounded

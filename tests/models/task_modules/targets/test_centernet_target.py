@@ -109,6 +109,18 @@ def test_boxes_off_the_map_are_clipped_or_dropped():
     assert torch.isfinite(t.heatmap).all()
 
 
+def test_centre_one_cell_left_of_the_map_is_clipped_not_wrapped():
+    # centre x -1.5 cells: mmdet writes its wh/offset target at column 15,
+    # on the far edge, with no peak. Clipped: x 0..0.5, y 10..12.
+    t = targets(gts([[-14, 40, 2, 48]], [1]))
+    assert t.center_index.tolist() == [[11 * MAP + 0]]
+    assert t.wh.tolist() == [[[0.5, 2.0]]]
+    assert t.offset.tolist() == [[[0.25, 0.0]]]
+    assert t.heatmap[0, 1, 11, 0] == 1 and t.num_peaks == 1
+    _, _, weight = t.dense_regression_targets()
+    assert weight[0, 0, 11, 0] == 1 and weight[0, 0, :, 15].sum() == 0
+
+
 def test_empty_images():
     t = targets(gts([], []), gts([], []))
     assert t.heatmap.shape == (2, 3, MAP, MAP) and t.heatmap.sum() == 0
