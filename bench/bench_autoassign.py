@@ -2,16 +2,14 @@
 
 Batch 8 x 30 gts at 512x512 (P = 5456 points over strides 8..128), 80
 classes, the COCO head's loss settings. The two heads run alternately on the
-same inputs; prints the median time of each and the median of the per-run
-ratios. Not a test: a speed target lives here (plugin >= 3x mmdet on CPU).
+same inputs; prints the median time of each, the median of the per-run
+ratios and the peak memory of one run of each. Not a test: a speed target
+lives here (plugin >= 3x mmdet on CPU).
 
     python bench/bench_autoassign.py                 # CPU
     python bench/bench_autoassign.py --device cuda   # GPU
 """
-import argparse
-import statistics
-import time
-
+import benchlib
 import torch
 from mmdet.models.dense_heads import AutoAssignHead as MMDetAutoAssignHead
 from mmengine.structures import InstanceData
@@ -19,20 +17,6 @@ from mmengine.structures import InstanceData
 from plugin.models.dense_heads import AutoAssignHead
 
 STRIDES = (8, 16, 32, 64, 128)
-
-
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--batch', type=int, default=8)
-    parser.add_argument('--gts', type=int, default=30)
-    parser.add_argument('--size', type=int, default=512)
-    parser.add_argument('--classes', type=int, default=80)
-    parser.add_argument('--runs', type=int, default=15)
-    parser.add_argument('--warmup', type=int, default=2)
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch intra-op threads (default: torch\'s)')
-    return parser.parse_args()
 
 
 def make_inputs(args, device):
@@ -56,42 +40,18 @@ def make_inputs(args, device):
     return to(cls), to(box), to(obj), gts
 
 
-def time_once(head, inputs, metas, device) -> float:
-    """Seconds of one loss_by_feat + backward on fresh leaf copies."""
+def loss_and_backward(head, inputs, metas):
+    """One loss_by_feat + backward on fresh leaf copies of the outputs."""
     cls, box, obj, gts = inputs
     leaves = [[x.detach().clone().requires_grad_() for x in lvl]
               for lvl in (cls, box, obj)]
-    if device.type == 'cuda':
-        torch.cuda.synchronize()
-    start = time.perf_counter()
     losses = head.loss_by_feat(*leaves, gts, metas)
     sum(losses.values()).backward()
-    if device.type == 'cuda':
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
-
-
-def time_heads(ours, theirs, inputs, metas, args, device):
-    """Interleaved runs (ours, mmdet, ours, ...), so that drift in machine
-    speed hits both alike; returns the medians and the median of the
-    per-pair ratios."""
-    t_ours, t_mmdet, ratios = [], [], []
-    for i in range(args.warmup + args.runs):
-        a = time_once(ours, inputs, metas, device)
-        b = time_once(theirs, inputs, metas, device)
-        if i >= args.warmup:
-            t_ours.append(a)
-            t_mmdet.append(b)
-            ratios.append(b / a)
-    return (statistics.median(t_ours), statistics.median(t_mmdet),
-            statistics.median(ratios))
 
 
 def main() -> None:
-    args = parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    args = benchlib.base_parser(__doc__).parse_args()
+    device = benchlib.setup(args)
     cfg = dict(
         num_classes=args.classes,
         in_channels=8,
@@ -105,15 +65,16 @@ def main() -> None:
     inputs = make_inputs(args, device)
     metas = [dict(img_shape=(args.size, args.size))] * args.batch
 
-    t_ours, t_mmdet, ratio = time_heads(ours, theirs, inputs, metas, args,
-                                        device)
-    print(f'AutoAssign loss_by_feat + backward, batch {args.batch} x '
-          f'{args.gts} gts, {args.size}x{args.size}, {args.classes} classes, '
-          f'{device}, {torch.get_num_threads()} threads, median of '
-          f'{args.runs}')
-    print(f'  mmdet 3.3.0: {t_mmdet * 1e3:8.1f} ms')
-    print(f'  plugin     : {t_ours * 1e3:8.1f} ms')
-    print(f'  speed-up   : {ratio:8.2f}x  (median of per-run ratios)')
+    run = {
+        'plugin': lambda: loss_and_backward(ours, inputs, metas),
+        'mmdet': lambda: loss_and_backward(theirs, inputs, metas),
+    }
+
+    benchlib.compare(
+        f'AutoAssign loss_by_feat + backward, batch {args.batch} x '
+        f'{args.gts} gts, {args.size}x{args.size}, {args.classes} classes, '
+        f'{device}, {torch.get_num_threads()} threads, median of '
+        f'{args.runs}', run, args, device)
 
 
 if __name__ == '__main__':

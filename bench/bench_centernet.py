@@ -1,0 +1,75 @@
+"""CenterNet target generation + loss + backward: plugin vs mmdet 3.3.0.
+
+Batch 8 x 30 objects at 512x512 (a 128x128 stride-4 map), 80 classes, the
+COCO head's loss settings. Both heads get the same head outputs (as leaves)
+and gts and run alternately; prints the median time of each, the median of
+the per-run ratios and the peak memory of one run of each. Not a test: a
+speed target lives here (plugin >= 3x mmdet on CPU).
+
+    python bench/bench_centernet.py                 # CPU
+    python bench/bench_centernet.py --device cuda   # GPU
+"""
+import benchlib
+import torch
+from mmdet.models.dense_heads import CenterNetHead as MMDetCenterNetHead
+from mmengine.structures import InstanceData
+
+from plugin.models.dense_heads import CenterNetHead
+
+STRIDE = 4
+
+
+def make_inputs(args, device):
+    """Random head outputs and random gts (boxes inside the image), seeded."""
+    g = torch.Generator().manual_seed(0)
+    side = args.size // STRIDE
+    # a mostly-background, partly trained heatmap
+    heatmap = torch.rand(args.batch, args.classes, side, side,
+                         generator=g) * 0.3
+    wh = torch.rand(args.batch, 2, side, side, generator=g) * side / 4
+    offset = torch.rand(args.batch, 2, side, side, generator=g)
+    gts = []
+    for _ in range(args.batch):
+        xy = torch.rand(args.gts, 2, generator=g) * args.size * 0.8
+        size = torch.rand(args.gts, 2, generator=g) * args.size * 0.4 + 4
+        gts.append(InstanceData(
+            bboxes=torch.cat([xy, (xy + size).clamp(max=args.size)],
+                             1).to(device),
+            labels=torch.randint(0, args.classes, (args.gts, ),
+                                 generator=g).to(device)))
+    return [heatmap.to(device)], [wh.to(device)], [offset.to(device)], gts
+
+
+def loss_and_backward(head, inputs, metas):
+    """One loss_by_feat (targets included) + backward on fresh leaves."""
+    heatmap, wh, offset, gts = inputs
+    leaves = [[x.detach().clone().requires_grad_() for x in lvl]
+              for lvl in (heatmap, wh, offset)]
+    losses = head.loss_by_feat(*leaves, gts, metas)
+    sum(losses.values()).backward()
+
+
+def main() -> None:
+    args = benchlib.base_parser(__doc__).parse_args()
+    device = benchlib.setup(args)
+    cfg = dict(in_channels=8, feat_channels=8, num_classes=args.classes)
+    ours = CenterNetHead(**cfg).to(device)
+    theirs = MMDetCenterNetHead(**cfg).to(device)
+    theirs.load_state_dict(ours.state_dict())
+    inputs = make_inputs(args, device)
+    metas = [dict(batch_input_shape=(args.size, args.size))] * args.batch
+    run = {
+        'plugin': lambda: loss_and_backward(ours, inputs, metas),
+        'mmdet': lambda: loss_and_backward(theirs, inputs, metas),
+    }
+
+    side = args.size // STRIDE
+    benchlib.compare(
+        f'CenterNet targets + loss_by_feat + backward, batch {args.batch} x '
+        f'{args.gts} gts, {args.size}x{args.size} ({side}x{side} map), '
+        f'{args.classes} classes, {device}, {torch.get_num_threads()} '
+        f'threads, median of {args.runs}', run, args, device)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,146 @@
+"""What the bench scripts share: options, alternating timing, peak memory.
+
+The scripts run as ``python bench/bench_X.py``, which puts this folder on
+``sys.path``; they import this module as ``benchlib``.
+"""
+import argparse
+import ctypes
+import gc
+import statistics
+import time
+from typing import Callable, Dict, List, Tuple
+
+import torch
+
+# mallopt's parameter number for the mmap threshold (glibc's malloc.h)
+M_MMAP_THRESHOLD = -3
+
+
+def base_parser(doc: str, batch: int = 8, gts: int = 30,
+                size: int = 512) -> argparse.ArgumentParser:
+    """The options every bench script takes."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--batch', type=int, default=batch)
+    parser.add_argument('--gts', type=int, default=gts)
+    parser.add_argument('--size', type=int, default=size)
+    parser.add_argument('--classes', type=int, default=80)
+    parser.add_argument('--runs', type=int, default=15)
+    parser.add_argument('--warmup', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch intra-op threads (default: torch\'s)')
+    return parser
+
+
+def setup(args: argparse.Namespace) -> torch.device:
+    """Apply ``--threads``; return the device."""
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    return torch.device(args.device)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+
+
+def time_once(run: Callable[[], None], device: torch.device) -> float:
+    """Seconds of one ``run()``, device work included."""
+    _sync(device)
+    start = time.perf_counter()
+    run()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def time_alternately(run_ours: Callable[[], None],
+                     run_mmdet: Callable[[], None],
+                     args: argparse.Namespace,
+                     device: torch.device) -> Tuple[float, float, float]:
+    """Interleaved runs (ours, mmdet, ours, ...), so that drift in machine
+    speed hits both alike.
+
+    Returns:
+        tuple[float, float, float]: median seconds of ours and of mmdet, and
+        the median of the per-pair ratios mmdet / ours.
+    """
+    t_ours: List[float] = []
+    t_mmdet: List[float] = []
+    ratios: List[float] = []
+    for i in range(args.warmup + args.runs):
+        a = time_once(run_ours, device)
+        b = time_once(run_mmdet, device)
+        if i >= args.warmup:
+            t_ours.append(a)
+            t_mmdet.append(b)
+            ratios.append(b / a)
+    return (statistics.median(t_ours), statistics.median(t_mmdet),
+            statistics.median(ratios))
+
+
+def _proc_status_mib(key: str) -> float:
+    """A ``VmRSS``/``VmHWM`` line of /proc/self/status, in MiB (Linux)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1]) / 1024  # kB
+    raise KeyError(key)
+
+
+def peak_memory_mib(run: Callable[[], None], device: torch.device) -> float:
+    """Peak memory (MiB) of one ``run()`` above what was held before it.
+
+    On CUDA: torch's peak allocation. On CPU: the peak resident set
+    (``VmHWM``), reset to the current one before the run by writing 5 to
+    /proc/self/clear_refs (Linux >= 4.0). glibc would serve the run's
+    tensors from memory that earlier runs freed but kept (the resident set
+    would not grow), so blocks above 64 KiB are mapped afresh and freed
+    memory is returned first; call this after the timings, which run with
+    glibc's defaults.
+    """
+    if device.type == 'cuda':
+        torch.cuda.synchronize()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+        run()
+        torch.cuda.synchronize()
+        return (torch.cuda.max_memory_allocated() - base) / 2**20
+    gc.collect()
+    libc = ctypes.CDLL(None)
+    libc.mallopt(M_MMAP_THRESHOLD, 64 * 1024)  # fixed: no dynamic raise
+    libc.malloc_trim(0)
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # resets VmHWM to VmRSS
+    base = _proc_status_mib('VmRSS')
+    run()
+    return _proc_status_mib('VmHWM') - base
+
+
+def report(title: str, t_ours: float, t_mmdet: float, ratio: float,
+           memory: Tuple[float, float] = None) -> None:
+    """Print the medians, the ratio and (optionally) the peak memory."""
+    mem = ['', '']
+    if memory is not None:
+        mem = [f'   peak +{m:8.1f} MiB' for m in memory]
+    print(title)
+    print(f'  mmdet 3.3.0: {t_mmdet * 1e3:8.1f} ms{mem[1]}')
+    print(f'  plugin     : {t_ours * 1e3:8.1f} ms{mem[0]}')
+    print(f'  speed-up   : {ratio:8.2f}x  (median of per-run ratios)')
+
+
+def compare(title: str, run: Dict[str, Callable[[], None]],
+            args: argparse.Namespace, device: torch.device) -> None:
+    """Time ``run['plugin']`` against ``run['mmdet']``, measure the peak
+    memory of one run of each and print the report.
+
+    Args:
+        title: the report's first line.
+        run: one loss + backward of each head, on the same inputs.
+        args: the parsed :func:`base_parser` options.
+        device: where the heads run.
+    """
+    t_ours, t_mmdet, ratio = time_alternately(run['plugin'], run['mmdet'],
+                                              args, device)
+    memory = (peak_memory_mib(run['plugin'], device),
+              peak_memory_mib(run['mmdet'], device))
+    report(title, t_ours, t_mmdet, ratio, memory)
