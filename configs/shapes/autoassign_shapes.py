@@ -9,12 +9,6 @@ custom_imports = dict(imports=['plugin'], allow_failed_imports=False)
 
 model = dict(
     type='AutoAssign',
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32),
     backbone=dict(
         type='ResNet',
         depth=18,
