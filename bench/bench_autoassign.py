@@ -20,7 +20,7 @@ STRIDES = (8, 16, 32, 64, 128)
 
 
 def make_inputs(args, device):
-    """Random head outputs (as leaves) and random gts, seeded."""
+    """Random head outputs and random gts, seeded."""
     g = torch.Generator().manual_seed(0)
     cls, box, obj = [], [], []
     for s in STRIDES:
@@ -40,15 +40,6 @@ def make_inputs(args, device):
     return to(cls), to(box), to(obj), gts
 
 
-def loss_and_backward(head, inputs, metas):
-    """One loss_by_feat + backward on fresh leaf copies of the outputs."""
-    cls, box, obj, gts = inputs
-    leaves = [[x.detach().clone().requires_grad_() for x in lvl]
-              for lvl in (cls, box, obj)]
-    losses = head.loss_by_feat(*leaves, gts, metas)
-    sum(losses.values()).backward()
-
-
 def main() -> None:
     args = benchlib.base_parser(__doc__).parse_args()
     device = benchlib.setup(args)
@@ -61,20 +52,14 @@ def main() -> None:
         loss_bbox=dict(type='GIoULoss', loss_weight=5.0))
     ours = AutoAssignHead(**cfg).to(device)
     theirs = MMDetAutoAssignHead(**cfg).to(device)
-    theirs.load_state_dict(ours.state_dict())
-    inputs = make_inputs(args, device)
+    *outputs, gts = make_inputs(args, device)
     metas = [dict(img_shape=(args.size, args.size))] * args.batch
-
-    run = {
-        'plugin': lambda: loss_and_backward(ours, inputs, metas),
-        'mmdet': lambda: loss_and_backward(theirs, inputs, metas),
-    }
-
     benchlib.compare(
         f'AutoAssign loss_by_feat + backward, batch {args.batch} x '
         f'{args.gts} gts, {args.size}x{args.size}, {args.classes} classes, '
         f'{device}, {torch.get_num_threads()} threads, median of '
-        f'{args.runs}', run, args, device)
+        f'{args.runs}',
+        ours, theirs, outputs, gts, metas, args, device)
 
 
 if __name__ == '__main__':

@@ -40,35 +40,21 @@ def make_inputs(args, device):
     return [heatmap.to(device)], [wh.to(device)], [offset.to(device)], gts
 
 
-def loss_and_backward(head, inputs, metas):
-    """One loss_by_feat (targets included) + backward on fresh leaves."""
-    heatmap, wh, offset, gts = inputs
-    leaves = [[x.detach().clone().requires_grad_() for x in lvl]
-              for lvl in (heatmap, wh, offset)]
-    losses = head.loss_by_feat(*leaves, gts, metas)
-    sum(losses.values()).backward()
-
-
 def main() -> None:
     args = benchlib.base_parser(__doc__).parse_args()
     device = benchlib.setup(args)
     cfg = dict(in_channels=8, feat_channels=8, num_classes=args.classes)
     ours = CenterNetHead(**cfg).to(device)
     theirs = MMDetCenterNetHead(**cfg).to(device)
-    theirs.load_state_dict(ours.state_dict())
-    inputs = make_inputs(args, device)
+    *outputs, gts = make_inputs(args, device)
     metas = [dict(batch_input_shape=(args.size, args.size))] * args.batch
-    run = {
-        'plugin': lambda: loss_and_backward(ours, inputs, metas),
-        'mmdet': lambda: loss_and_backward(theirs, inputs, metas),
-    }
-
     side = args.size // STRIDE
     benchlib.compare(
         f'CenterNet targets + loss_by_feat + backward, batch {args.batch} x '
         f'{args.gts} gts, {args.size}x{args.size} ({side}x{side} map), '
         f'{args.classes} classes, {device}, {torch.get_num_threads()} '
-        f'threads, median of {args.runs}', run, args, device)
+        f'threads, median of {args.runs}',
+        ours, theirs, outputs, gts, metas, args, device)
 
 
 if __name__ == '__main__':

@@ -39,6 +39,16 @@ def setup(args: argparse.Namespace) -> torch.device:
     return torch.device(args.device)
 
 
+def loss_and_backward(head: torch.nn.Module, outputs: tuple, gts: list,
+                      metas: List[dict]) -> None:
+    """One ``loss_by_feat`` + backward of ``head`` on fresh leaf copies of
+    its ``outputs`` (a tuple of per-level lists, as the head returns)."""
+    leaves = [[x.detach().clone().requires_grad_() for x in levels]
+              for levels in outputs]
+    losses = head.loss_by_feat(*leaves, gts, metas)
+    sum(losses.values()).backward()
+
+
 def _sync(device: torch.device) -> None:
     if device.type == 'cuda':
         torch.cuda.synchronize()
@@ -128,19 +138,33 @@ def report(title: str, t_ours: float, t_mmdet: float, ratio: float,
     print(f'  speed-up   : {ratio:8.2f}x  (median of per-run ratios)')
 
 
-def compare(title: str, run: Dict[str, Callable[[], None]],
+def compare(title: str, ours: torch.nn.Module, theirs: torch.nn.Module,
+            outputs: tuple, gts: list, metas: List[dict],
             args: argparse.Namespace, device: torch.device) -> None:
-    """Time ``run['plugin']`` against ``run['mmdet']``, measure the peak
-    memory of one run of each and print the report.
+    """Give mmdet's head ours' weights, time one loss + backward of each on
+    the same outputs (alternating), measure the peak memory of one run of
+    each and print the report.
 
     Args:
         title: the report's first line.
-        run: one loss + backward of each head, on the same inputs.
+        ours: plugin's head.
+        theirs: mmdet's head, built with the same config.
+        outputs: the heads' outputs, a tuple of per-level lists.
+        gts: per image gts.
+        metas: per image metas.
         args: the parsed :func:`base_parser` options.
         device: where the heads run.
     """
-    t_ours, t_mmdet, ratio = time_alternately(run['plugin'], run['mmdet'],
-                                              args, device)
-    memory = (peak_memory_mib(run['plugin'], device),
-              peak_memory_mib(run['mmdet'], device))
+    theirs.load_state_dict(ours.state_dict())
+
+    def run_ours():
+        loss_and_backward(ours, outputs, gts, metas)
+
+    def run_theirs():
+        loss_and_backward(theirs, outputs, gts, metas)
+
+    t_ours, t_mmdet, ratio = time_alternately(run_ours, run_theirs, args,
+                                              device)
+    memory = (peak_memory_mib(run_ours, device),
+              peak_memory_mib(run_theirs, device))
     report(title, t_ours, t_mmdet, ratio, memory)
