@@ -17,9 +17,10 @@ Peaks are a few dozen cells among millions, so the loss is computed as the
 negative term over the dense map (it vanishes at peaks, where
 (1 - y)^gamma = 0) plus the positive term gathered at the peak cells only.
 The dense term is the cost: through autograd mmdet's formula allocates about
-twenty (B, C, H, W) tensors for the forward and backward passes. Here the
-derivative is formed in the forward pass (training always runs the
-backward), in place, with four such tensors.
+twenty (B, C, H, W) tensors in the forward pass alone, and more in the
+backward. Here the derivative is formed in the forward pass (training
+always runs the backward), in place, in three such buffers (four with the
+clamp), and the backward only scales it.
 
 Run it in fp32 with autocast off (see ``CenterNetHead.loss_by_feat``): in
 fp16, ``1 - p + 1e-12`` is 0 for a saturated p and its log is -inf.
