@@ -5,6 +5,7 @@
 #
 #   bash tools/demo.sh                       # everything, ~10 min on 2 cores
 #   bash tools/demo.sh --cfg-options train_cfg.max_epochs=1   # quick look
+#   CONFIG=configs/shapes/centernet_shapes.py bash tools/demo.sh  # CenterNet
 #
 # Extra arguments go to tools/train.py. WORK_DIR and CONFIG may be set.
 set -euo pipefail
