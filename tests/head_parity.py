@@ -62,3 +62,16 @@ def check_matches_mmdet(ours: torch.nn.Module, theirs: torch.nn.Module,
     assert_same(our_losses, mm_losses, rtol)
     assert_same(our_grads, mm_grads, rtol)
     return our_losses, our_grads
+
+
+def check_state_dicts_load_both_ways(ours: torch.nn.Module,
+                                     theirs: torch.nn.Module,
+                                     fresh_ours: torch.nn.Module,
+                                     fresh_theirs: torch.nn.Module) -> None:
+    """Same parameter names; mmdet's weights load strictly into a fresh
+    head of ours (and arrive unchanged), and ours into a fresh mmdet head."""
+    assert ours.state_dict().keys() == theirs.state_dict().keys()
+    fresh_ours.load_state_dict(theirs.state_dict(), strict=True)
+    for k, v in theirs.state_dict().items():
+        assert torch.equal(fresh_ours.state_dict()[k], v), k
+    fresh_theirs.load_state_dict(ours.state_dict(), strict=True)

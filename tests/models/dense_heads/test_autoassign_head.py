@@ -156,14 +156,9 @@ def test_predictions_match_mmdet():
 
 
 def test_state_dict_round_trip_is_strict():
-    ours, theirs = make_heads()
-    assert ours.state_dict().keys() == theirs.state_dict().keys()
-    fresh = AutoAssignHead(**head_cfg())
-    fresh.load_state_dict(theirs.state_dict(), strict=True)
-    for k, v in theirs.state_dict().items():
-        assert torch.equal(fresh.state_dict()[k], v)
-    fresh_mm = MMDetAutoAssignHead(**head_cfg())
-    fresh_mm.load_state_dict(ours.state_dict(), strict=True)
+    head_parity.check_state_dicts_load_both_ways(
+        *make_heads(), AutoAssignHead(**head_cfg()),
+        MMDetAutoAssignHead(**head_cfg()))
 
 
 def test_batched_equals_single_image_sums(single_thread):

@@ -316,14 +316,9 @@ def test_perfect_targets_decode_to_the_gt_boxes():
 
 
 def test_state_dict_round_trip_is_strict():
-    ours, theirs = make_heads()
-    assert ours.state_dict().keys() == theirs.state_dict().keys()
-    fresh = CenterNetHead(**head_cfg())
-    fresh.load_state_dict(theirs.state_dict(), strict=True)
-    for k, v in theirs.state_dict().items():
-        assert torch.equal(fresh.state_dict()[k], v)
-    MMDetCenterNetHead(**head_cfg()).load_state_dict(ours.state_dict(),
-                                                     strict=True)
+    head_parity.check_state_dicts_load_both_ways(
+        *make_heads(), CenterNetHead(**head_cfg()),
+        MMDetCenterNetHead(**head_cfg()))
 
 
 def test_init_weights_match_mmdet():
