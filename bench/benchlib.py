@@ -8,7 +8,7 @@ import ctypes
 import gc
 import statistics
 import time
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, List, Tuple
 
 import torch
 

@@ -6,7 +6,6 @@ loss that has nothing to learn on a batch (no gt on this rank) must
 therefore still be connected to the outputs it would have used, and every
 normaliser must come from a collective that runs on every rank.
 """
-import torch
 from mmdet.utils import reduce_mean
 from torch import Tensor
 
