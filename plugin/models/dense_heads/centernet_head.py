@@ -292,9 +292,10 @@ class CenterNetHead(BaseDenseHead):
 
         # (left, top) of the crop, 0 without RandomCenterCropPad's border
         # (top, bottom, left, right); mmdet requires the key.
-        border = bboxes.new_tensor([
-            meta.get('border', (0, 0, 0, 0)) for meta in batch_img_metas
-        ])[:, None, [2, 0, 2, 0]]
+        # (float(): the pipeline stores it as a numpy array)
+        border = bboxes.new_tensor(
+            [[float(v) for v in meta.get('border', (0, 0, 0, 0))]
+             for meta in batch_img_metas])[:, None, [2, 0, 2, 0]]
         bboxes = bboxes - border
         if rescale:
             scale = bboxes.new_tensor([

@@ -1,6 +1,7 @@
 """CenterNetHead: parity with mmdet 3.3.0, decoding with and without the
 border key, empty and hostile inputs, AMP, determinism."""
 import head_parity
+import numpy as np
 import pytest
 import torch
 from mmdet.models.dense_heads import CenterNetHead as MMDetCenterNetHead
@@ -255,7 +256,8 @@ def test_predictions_match_mmdet_with_border(rescale):
     feats = make_feats(3)
     img_metas = metas(3)
     for i, meta in enumerate(img_metas):  # RandomCenterCropPad's keys
-        meta['border'] = (4. * i, 60., 2. * i, 62.)
+        meta['border'] = np.array([4. * i, 60., 2. * i, 62.],
+                                  dtype=np.float32)
         meta['scale_factor'] = (0.5 + i, 2.0)
     our_res = predict(ours, feats, img_metas, rescale=rescale)
     mm_res = predict(theirs, feats, img_metas, rescale=rescale)
