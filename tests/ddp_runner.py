@@ -33,7 +33,12 @@ def rank_gts(rank: int) -> list:
 
 def save_grads(head: torch.nn.Module, out_dir: str, rank: int) -> None:
     """Save the head's gradients for the parent to compare, and leave the
-    process group (call last in the worker)."""
+    process group (call last in the worker).
+
+    Delete the DistributedDataParallel wrapper and the last graph before:
+    destroying the process group while DDP's reducer is still alive hung a
+    rank at exit about one run in seven (seen here with gloo on CPU).
+    """
     import torch.distributed as dist
     grads = {n: p.grad.clone() for n, p in head.named_parameters()}
     torch.save(grads, osp.join(out_dir, f'grads{rank}.pth'))

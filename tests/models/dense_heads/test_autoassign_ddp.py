@@ -31,6 +31,7 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str):
         outs = ddp(feats)
         losses = head.loss_by_feat(*outs, gts, [dict()])
         sum(losses.values()).backward()
+    del ddp, outs, losses  # before the process group goes (see save_grads)
     save_grads(head, out_dir, rank)
 
 

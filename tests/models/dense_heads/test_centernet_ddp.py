@@ -29,6 +29,7 @@ def _worker(rank: int, world_size: int, init_file: str, out_dir: str):
         losses = head.loss_by_feat(*outs, gts,
                                    [dict(batch_input_shape=(64, 64))])
         sum(losses.values()).backward()
+    del ddp, outs, losses  # before the process group goes (see save_grads)
     save_grads(head, out_dir, rank)
 
 
