@@ -31,15 +31,31 @@ def rank_gts(rank: int) -> list:
                          labels=torch.zeros(0, dtype=torch.long))]
 
 
-def save_grads(head: torch.nn.Module, out_dir: str, rank: int) -> None:
-    """Save the head's gradients for the parent to compare, and leave the
-    process group (call last in the worker).
+def _train(head: torch.nn.Module, feats: List[torch.Tensor], gts: list,
+           img_metas: List[dict], steps: int) -> None:
+    """``steps`` loss + backward passes through a DDP wrapper that lives
+    only in this function."""
+    from torch.nn.parallel import DistributedDataParallel
+    ddp = DistributedDataParallel(head)
+    for _ in range(steps):
+        head.zero_grad()
+        losses = head.loss_by_feat(*ddp(feats), gts, img_metas)
+        sum(losses.values()).backward()
 
-    Delete the DistributedDataParallel wrapper and the last graph before:
-    destroying the process group while DDP's reducer is still alive hung a
-    rank at exit about one run in seven (seen here with gloo on CPU).
+
+def train_and_save_grads(head: torch.nn.Module, feats: List[torch.Tensor],
+                         img_metas: List[dict], rank: int, out_dir: str,
+                         steps: int = 2) -> None:
+    """Train ``head`` under DDP on this rank's gts (:func:`rank_gts`), save
+    its gradients for the parent to compare, and leave the process group
+    (call last in the worker).
+
+    The DDP wrapper and the graph are gone before the process group is
+    destroyed: destroying it while DDP's reducer was alive hung a rank at
+    exit now and then (seen here with gloo on CPU, 1 run in 7).
     """
     import torch.distributed as dist
+    _train(head, feats, rank_gts(rank), img_metas, steps)
     grads = {n: p.grad.clone() for n, p in head.named_parameters()}
     torch.save(grads, osp.join(out_dir, f'grads{rank}.pth'))
     dist.destroy_process_group()
@@ -52,7 +68,8 @@ def run_ranks(worker: Callable, tmp_path, world_size: int = 2
     ``worker`` must be a module-level function (it is pickled for spawn).
 
     Returns:
-        list[dict]: the gradients each rank saved with :func:`save_grads`.
+        list[dict]: the gradients each rank saved with
+        :func:`train_and_save_grads`.
     """
     ctx = multiprocessing.get_context('spawn')
     init_file = str(tmp_path / 'init')

@@ -6,31 +6,21 @@ and the empty rank's wh/offset losses still reach their branches, so both
 ranks finish two iterations with identical (all-reduced) gradients.
 """
 import torch
-from ddp_runner import (assert_equal_grads, init_rank, rank_gts, run_ranks,
-                        save_grads)
+from ddp_runner import (assert_equal_grads, init_rank, run_ranks,
+                        train_and_save_grads)
 
 
 def _worker(rank: int, world_size: int, init_file: str, out_dir: str):
-    from torch.nn.parallel import DistributedDataParallel
-
     import plugin  # noqa: F401
     from plugin.models.dense_heads import CenterNetHead
 
     init_rank(rank, world_size, init_file)
     torch.manual_seed(0)
     head = CenterNetHead(in_channels=1, feat_channels=2, num_classes=3)
-    ddp = DistributedDataParallel(head)
-    gts = rank_gts(rank)
     g = torch.Generator().manual_seed(rank)
     feats = [torch.randn(1, 1, 16, 16, generator=g)]
-    for _ in range(2):
-        head.zero_grad()
-        outs = ddp(feats)
-        losses = head.loss_by_feat(*outs, gts,
-                                   [dict(batch_input_shape=(64, 64))])
-        sum(losses.values()).backward()
-    del ddp, outs, losses  # before the process group goes (see save_grads)
-    save_grads(head, out_dir, rank)
+    train_and_save_grads(head, feats, [dict(batch_input_shape=(64, 64))],
+                         rank, out_dir)
 
 
 def test_rank_without_gts_does_not_deadlock(tmp_path):
