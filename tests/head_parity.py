@@ -26,13 +26,17 @@ def run_loss(head: torch.nn.Module,
             ``head(feats)``.
 
     Returns:
-        tuple[dict, dict]: the detached losses, and the gradients of every
+        tuple[dict, dict]: the detached losses (per-level lists stacked),
+        and the gradients of every
         parameter (by name) and of every input (``feat0``, ``feat1``...).
     """
     feats = [f.clone().requires_grad_() for f in feats]
     outs = head(feats) if forward is None else forward(head, feats)
     losses = head.loss_by_feat(*outs, gt_instances, img_metas)
-    sum(losses.values()).backward()
+    # per-level lists (RPN) become one (L,) tensor each
+    losses = {k: torch.stack(v) if isinstance(v, (list, tuple)) else v
+              for k, v in losses.items()}
+    sum(v.sum() for v in losses.values()).backward()
     grads = {n: p.grad.clone() for n, p in head.named_parameters()
              if p.grad is not None}
     grads.update({f'feat{i}': f.grad.clone() for i, f in enumerate(feats)})

@@ -1,8 +1,11 @@
 """Models of the ``plugin`` scope; importing this registers them."""
-from .dense_heads import AutoAssignHead, CenterNetHead
-from .task_modules import AutoAssignAssigner, CenterNetTarget, CenterPrior
+from .dense_heads import AutoAssignHead, CenterNetHead, RPNHead
+from .task_modules import (AutoAssignAssigner, BatchMaxIoUAssigner,
+                           BatchPseudoSampler, BatchRandomSampler,
+                           CenterNetTarget, CenterPrior, SiamRPNSampler)
 
 __all__ = [
-    'AutoAssignHead', 'CenterNetHead', 'AutoAssignAssigner',
-    'CenterNetTarget', 'CenterPrior'
+    'AutoAssignHead', 'CenterNetHead', 'RPNHead', 'AutoAssignAssigner',
+    'BatchMaxIoUAssigner', 'BatchPseudoSampler', 'BatchRandomSampler',
+    'CenterNetTarget', 'CenterPrior', 'SiamRPNSampler'
 ]

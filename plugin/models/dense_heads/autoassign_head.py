@@ -15,7 +15,7 @@ match); the loss is computed for the whole batch at once:
 with no Python loop over gts and no host synchronisation, in fp32 with
 autocast off so that it also trains under AMP.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -29,8 +29,8 @@ from torch import Tensor
 
 from plugin.models.losses import (autoassign_confidences,
                                    autoassign_pos_loss, pairwise_giou)
-from plugin.models.utils import (BatchGT, connected_zero, mean_over_ranks,
-                                  stack_batch_gt)
+from plugin.models.utils import (BatchGT, connected_zero, levels_to_batch,
+                                  mean_over_ranks, stack_batch_gt)
 from plugin.registry import MODELS, TASK_UTILS
 
 # Clamp of the centre loss' denominator, as in mmdet.
@@ -207,9 +207,9 @@ class AutoAssignHead(AnchorFreeHead):
             points.new_full((len(p), ), float(s))
             for p, s in zip(level_points, self.strides)
         ])  # (P,)
-        cls_score = _levels_to_batch(cls_scores)  # (B, P, C)
-        bbox_pred = _levels_to_batch(bbox_preds)  # (B, P, 4)
-        objectness = _levels_to_batch(objectnesses)  # (B, P, 1)
+        cls_score = levels_to_batch(cls_scores)  # (B, P, C)
+        bbox_pred = levels_to_batch(bbox_preds)  # (B, P, 4)
+        objectness = levels_to_batch(objectnesses)  # (B, P, 1)
         num_imgs, num_points, num_classes = cls_score.shape
 
         inside, gt = self.get_targets(points, batch_gt_instances)
@@ -313,9 +313,3 @@ class AutoAssignHead(AnchorFreeHead):
         inside = self.assigner.points_inside(points, gt.bboxes, gt.valid)
         return inside, gt
 
-
-def _levels_to_batch(mlvl: Sequence[Tensor]) -> Tensor:
-    """Per-level (B, K, H, W) maps to one (B, sum(H*W), K) tensor."""
-    return torch.cat([
-        x.permute(0, 2, 3, 1).reshape(x.size(0), -1, x.size(1)) for x in mlvl
-    ], dim=1)

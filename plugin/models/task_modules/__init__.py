@@ -1,6 +1,13 @@
-from .assigners import AutoAssignAssigner, CenterPrior
+from .assigners import (AnchorAssignment, AutoAssignAssigner,
+                        BatchMaxIoUAssigner, CenterPrior, batch_overlaps)
+from .prior_generators import batch_anchor_flags
+from .samplers import (AnchorSamples, BatchPseudoSampler, BatchRandomSampler,
+                       SiamRPNSampler)
 from .targets import CenterNetTarget, CenterNetTargets
 
 __all__ = [
-    'AutoAssignAssigner', 'CenterPrior', 'CenterNetTarget', 'CenterNetTargets'
+    'AnchorAssignment', 'AutoAssignAssigner', 'BatchMaxIoUAssigner',
+    'CenterPrior', 'batch_overlaps', 'batch_anchor_flags', 'AnchorSamples',
+    'BatchPseudoSampler', 'BatchRandomSampler', 'SiamRPNSampler',
+    'CenterNetTarget', 'CenterNetTargets'
 ]

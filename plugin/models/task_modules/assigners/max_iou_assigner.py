@@ -1,0 +1,266 @@
+"""Max-IoU anchor assignment (Faster R-CNN's ``anchor_target_layer``,
+mmdet's ``MaxIoUAssigner``) for a whole batch, in bounded memory.
+
+Shapes: B images, N anchors (all levels, shared by the images), G gts per
+image (padded, see :class:`plugin.models.utils.BatchGT`), K ignore boxes per
+image (padded), n anchors in one chunk.
+
+Every anchor gets one of (mmdet's ``gt_inds`` convention)
+
+    -1  ignored: IoU in [neg_iou_thr, pos_iou_thr), outside the image
+        (``allowed_border``), or covered by an ignore box;
+     0  negative: IoU with every gt < neg_iou_thr;
+    k+1 positive for gt k: IoU >= pos_iou_thr (> with ``pos_iou_strict``,
+        SiamRPN's rule), with k the gt it overlaps most; then every gt also
+        takes the anchor(s) it overlaps most, ties included, if that IoU is
+        >= min_pos_iou (``match_low_quality``; the seed's
+        ``gt_argmax_overlaps``), later gts overwriting earlier ones as in
+        mmdet's loop.
+
+The (B, G, N) IoU matrix is never held whole: anchors are taken in chunks of
+at most ``max_pairs`` (image, gt, anchor) pairs. A first pass keeps each
+anchor's best gt and each gt's best IoU; where the low-quality rule needs it
+and there is more than one chunk, a second pass recomputes each chunk's IoU
+(bitwise the same) to find the anchors that reach their gt's best. Results
+do not depend on the chunk size. No loop over images or gts, no host sync.
+"""
+import warnings
+from typing import NamedTuple, Optional, Tuple, Union
+
+import torch
+from torch import Tensor
+
+from plugin.models.utils import BatchGT
+from plugin.registry import TASK_UTILS
+from .batch_iou import batch_overlaps
+
+# 2**22 pairs: one (B, G, n) float32 IoU chunk is 16 MiB, and the chunk's
+# peak (about five such tensors with the masks) stays under ~100 MiB.
+DEFAULT_MAX_PAIRS = 2**22
+
+# IoU given to anchors outside the image and to padding gts: below any real
+# IoU and below mmdet's -1 for anchors covered by an ignore box.
+EXCLUDED = float('-inf')
+
+# The keys of mmdet's MaxIoUAssigner that this assigner honours.
+MMDET_KEYS = ('pos_iou_thr', 'neg_iou_thr', 'min_pos_iou', 'gt_max_assign_all',
+              'ignore_iof_thr', 'ignore_wrt_candidates', 'match_low_quality',
+              'gpu_assign_thr', 'iou_calculator', 'perm_repeat_gt_cfg')
+
+
+class AnchorAssignment(NamedTuple):
+    """Assignment of a batch's anchors.
+
+    Attributes:
+        gt_inds (Tensor): (B, N) int64: -1 ignored, 0 negative, k + 1
+            positive for gt k.
+        max_overlaps (Tensor): (B, N) float32, each anchor's best IoU
+            (0 for images without gts, -inf outside the image, -1 under an
+            ignore box, as mmdet).
+    """
+    gt_inds: Tensor
+    max_overlaps: Tensor
+
+
+@TASK_UTILS.register_module()
+class BatchMaxIoUAssigner:
+    """Batched, chunked max-IoU assigner with mmdet's arguments.
+
+    Args:
+        pos_iou_thr (float): IoU at or above which an anchor is positive.
+        neg_iou_thr (float | tuple[float, float]): IoU below which an anchor
+            is negative, or a [low, high) range of negative IoUs.
+        min_pos_iou (float): the lowest IoU at which a gt still takes its
+            best anchor(s) (``match_low_quality``).
+        gt_max_assign_all (bool): a gt takes every anchor tied at its best
+            IoU (True, the seed's rule) or only the first.
+        ignore_iof_thr (float): anchors whose IoF with an ignore box exceeds
+            this are ignored; negative: ignore boxes are not used.
+        ignore_wrt_candidates (bool): IoF over the anchor's area (True) or
+            over the ignore box's area.
+        match_low_quality (bool): the best-anchor-per-gt rule.
+        pos_iou_strict (bool): positives need IoU > pos_iou_thr (SiamRPN)
+            instead of >= (Faster R-CNN, mmdet).
+        max_pairs (int): the most (image, gt, anchor) pairs whose IoU is
+            held at once; bounds the extra memory (see the module doc).
+        gpu_assign_thr (int): mmdet's switch to CPU assignment for many
+            gts. Not needed here (memory is bounded by ``max_pairs``) and
+            ignored, with a warning if set.
+        iou_calculator (dict): only mmdet's default ``BboxOverlaps2D``
+            (scale 1, no fp16 cast) is supported.
+        perm_repeat_gt_cfg (dict): not supported (must be None).
+    """
+
+    def __init__(self,
+                 pos_iou_thr: float,
+                 neg_iou_thr: Union[float, Tuple[float, float]],
+                 min_pos_iou: float = .0,
+                 gt_max_assign_all: bool = True,
+                 ignore_iof_thr: float = -1,
+                 ignore_wrt_candidates: bool = True,
+                 match_low_quality: bool = True,
+                 pos_iou_strict: bool = False,
+                 max_pairs: int = DEFAULT_MAX_PAIRS,
+                 gpu_assign_thr: float = -1,
+                 iou_calculator: Optional[dict] = None,
+                 perm_repeat_gt_cfg: Optional[dict] = None) -> None:
+        if isinstance(neg_iou_thr, (tuple, list)):
+            if len(neg_iou_thr) != 2:
+                raise ValueError('neg_iou_thr must be a float or a (low, '
+                                 f'high) pair, got {neg_iou_thr}')
+            neg_iou_thr = tuple(float(t) for t in neg_iou_thr)
+        else:
+            neg_iou_thr = (0.0, float(neg_iou_thr))  # mmdet: IoU >= 0
+        if iou_calculator is not None:
+            calc = dict(iou_calculator)
+            if (calc.pop('type', 'BboxOverlaps2D').split('.')[-1] !=
+                    'BboxOverlaps2D' or calc.pop('scale', 1.) != 1.
+                    or calc.pop('dtype', None) is not None or calc):
+                raise ValueError(
+                    'BatchMaxIoUAssigner computes mmdet\'s BboxOverlaps2D '
+                    f'(scale 1, float32) only; got iou_calculator='
+                    f'{iou_calculator}')
+        if perm_repeat_gt_cfg is not None:
+            raise ValueError('BatchMaxIoUAssigner does not support '
+                             'perm_repeat_gt_cfg (random jitter of repeated '
+                             'gts, a DINO/DDQ option)')
+        if gpu_assign_thr > 0:
+            warnings.warn(
+                f'gpu_assign_thr={gpu_assign_thr} is ignored: '
+                'BatchMaxIoUAssigner bounds its memory by max_pairs and '
+                'stays on the device')
+        if max_pairs < 1:
+            raise ValueError(f'max_pairs must be >= 1, got {max_pairs}')
+        self.pos_iou_thr = pos_iou_thr
+        self.neg_iou_thr = neg_iou_thr
+        self.min_pos_iou = min_pos_iou
+        self.gt_max_assign_all = gt_max_assign_all
+        self.ignore_iof_thr = ignore_iof_thr
+        self.ignore_wrt_candidates = ignore_wrt_candidates
+        self.match_low_quality = match_low_quality
+        self.pos_iou_strict = pos_iou_strict
+        self.max_pairs = max_pairs
+
+    @torch.no_grad()
+    def assign(self,
+               anchors: Tensor,
+               anchor_valid: Tensor,
+               gt: BatchGT,
+               ignore: Optional[BatchGT] = None) -> AnchorAssignment:
+        """Assign every anchor of every image.
+
+        Args:
+            anchors (Tensor): (N, 4) anchors of all levels.
+            anchor_valid (Tensor): (B, N) bool, False for anchors that take
+                no part (outside the image by more than ``allowed_border``,
+                or on padding): they are ignored (-1) and are nobody's best.
+            gt (BatchGT): the padded gts.
+            ignore (BatchGT, optional): padded ignore boxes
+                (``gt_instances_ignore``); used when ``ignore_iof_thr`` > 0.
+
+        Returns:
+            AnchorAssignment: (B, N) gt indices and best IoUs.
+        """
+        anchors = anchors.float()
+        num_imgs, num_anchors = anchor_valid.shape
+        gt_inds = anchor_valid.new_full((num_imgs, num_anchors), -1,
+                                        dtype=torch.long)
+        max_overlaps = anchors.new_zeros((num_imgs, num_anchors))
+        num_gts = gt.max_num_gts
+        if num_gts == 0 or num_anchors == 0:
+            # no gt in the batch: every anchor that takes part is negative
+            gt_inds[anchor_valid] = 0
+            return AnchorAssignment(gt_inds, max_overlaps)
+        use_ignore = (self.ignore_iof_thr > 0 and ignore is not None
+                      and ignore.max_num_gts > 0)
+
+        chunk = max(1, self.max_pairs // (num_imgs * num_gts))
+        bounds = [(s, min(s + chunk, num_anchors))
+                  for s in range(0, num_anchors, chunk)]
+        gt_max = anchors.new_full((num_imgs, num_gts), EXCLUDED)
+        gt_argmax = gt_inds.new_zeros((num_imgs, num_gts))
+        single = None
+        # pass 1: best gt of each anchor, best anchor of each gt
+        for start, end in bounds:
+            overlaps = self._overlaps(anchors[start:end],
+                                      anchor_valid[:, start:end], gt,
+                                      ignore if use_ignore else None)
+            best, best_gt = overlaps.max(dim=1)  # first gt on ties
+            max_overlaps[:, start:end] = best
+            gt_inds[:, start:end] = self._by_thresholds(best, best_gt)
+            chunk_max, chunk_arg = overlaps.max(dim=2)  # first anchor
+            better = chunk_max > gt_max  # strict: keep the earliest chunk
+            gt_max = torch.where(better, chunk_max, gt_max)
+            gt_argmax = torch.where(better, chunk_arg + start, gt_argmax)
+            if len(bounds) == 1:
+                single = overlaps
+            del overlaps
+
+        if self.match_low_quality:
+            takes = gt.valid & (gt_max >= self.min_pos_iou)  # (B, G)
+            if self.gt_max_assign_all:
+                for start, end in bounds:
+                    overlaps = single if single is not None else \
+                        self._overlaps(anchors[start:end],
+                                       anchor_valid[:, start:end], gt,
+                                       ignore if use_ignore else None)
+                    gt_inds[:, start:end] = self._low_quality(
+                        overlaps, gt_max, takes, gt_inds[:, start:end])
+            else:
+                # each gt takes its first best anchor; the last gt wins
+                order = torch.arange(1, num_gts + 1, device=gt_inds.device)
+                winner = gt_inds.new_zeros((num_imgs, num_anchors))
+                winner.scatter_reduce_(1, gt_argmax,
+                                       order.expand_as(gt_argmax) * takes,
+                                       reduce='amax')
+                gt_inds = torch.where(winner > 0, winner, gt_inds)
+
+        # images without gts: every anchor that takes part is negative
+        empty = ~gt.valid.any(dim=1, keepdim=True)
+        gt_inds = torch.where(empty & anchor_valid, 0, gt_inds)
+        max_overlaps = torch.where(empty, 0., max_overlaps)
+        return AnchorAssignment(gt_inds, max_overlaps)
+
+    def _overlaps(self, anchors: Tensor, anchor_valid: Tensor, gt: BatchGT,
+                  ignore: Optional[BatchGT]) -> Tensor:
+        """(B, G, n) IoUs of one chunk, with the exclusions applied: -inf
+        for padding gts and anchors that take no part, -1 for anchors
+        covered by an ignore box (mmdet's value)."""
+        overlaps = batch_overlaps(gt.bboxes.float(), anchors)
+        if ignore is not None:
+            if self.ignore_wrt_candidates:
+                iof = batch_overlaps(ignore.bboxes.float(), anchors,
+                                     mode='iof_anchor')
+            else:
+                iof = batch_overlaps(ignore.bboxes.float(), anchors,
+                                     mode='iof')
+            iof.masked_fill_(~ignore.valid[..., None], EXCLUDED)
+            covered = iof.amax(dim=1) > self.ignore_iof_thr  # (B, n)
+            overlaps.masked_fill_(covered[:, None, :], -1.)
+        overlaps.masked_fill_(~gt.valid[..., None], EXCLUDED)
+        overlaps.masked_fill_(~anchor_valid[:, None, :], EXCLUDED)
+        return overlaps
+
+    def _by_thresholds(self, best: Tensor, best_gt: Tensor) -> Tensor:
+        """Steps 1-3 of mmdet: ignored, negative by the IoU range, positive
+        above the threshold. (B, n) in, (B, n) gt indices out."""
+        low, high = self.neg_iou_thr
+        gt_inds = torch.full_like(best_gt, -1)
+        gt_inds.masked_fill_((best >= low) & (best < high), 0)
+        pos = best > self.pos_iou_thr if self.pos_iou_strict else \
+            best >= self.pos_iou_thr
+        return torch.where(pos, best_gt + 1, gt_inds)
+
+    @staticmethod
+    def _low_quality(overlaps: Tensor, gt_max: Tensor, takes: Tensor,
+                     gt_inds: Tensor) -> Tensor:
+        """Step 4 with ties: each anchor at its gt's best IoU goes to that
+        gt, the last such gt when there are several (mmdet's loop order).
+        (B, G, n) overlaps in, (B, n) gt indices out."""
+        at_best = (overlaps == gt_max[..., None]) & takes[..., None]
+        # int32: the (B, G, n) product is no larger than the IoU chunk
+        order = torch.arange(
+            1, overlaps.size(1) + 1, dtype=torch.int32,
+            device=overlaps.device)[:, None]
+        winner = (at_best * order).amax(dim=1).long()  # 0: no gt's best
+        return torch.where(winner > 0, winner, gt_inds)
