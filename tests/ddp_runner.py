@@ -35,12 +35,13 @@ def _train(head: torch.nn.Module, feats: List[torch.Tensor], gts: list,
            img_metas: List[dict], steps: int) -> None:
     """``steps`` loss + backward passes through a DDP wrapper that lives
     only in this function."""
+    from head_parity import total_loss
     from torch.nn.parallel import DistributedDataParallel
     ddp = DistributedDataParallel(head)
     for _ in range(steps):
         head.zero_grad()
         losses = head.loss_by_feat(*ddp(feats), gts, img_metas)
-        sum(losses.values()).backward()
+        total_loss(losses).backward()
 
 
 def train_and_save_grads(head: torch.nn.Module, feats: List[torch.Tensor],

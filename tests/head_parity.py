@@ -9,6 +9,14 @@ import torch
 from torch import Tensor
 
 
+def total_loss(losses: Dict[str, object]) -> Tensor:
+    """The sum of a head's losses, per-level lists included (what mmengine's
+    ``parse_losses`` backpropagates)."""
+    return sum(
+        sum(v) if isinstance(v, (list, tuple)) else v
+        for v in losses.values())
+
+
 def run_loss(head: torch.nn.Module,
              feats: Sequence[Tensor],
              gt_instances: list,
@@ -33,10 +41,10 @@ def run_loss(head: torch.nn.Module,
     feats = [f.clone().requires_grad_() for f in feats]
     outs = head(feats) if forward is None else forward(head, feats)
     losses = head.loss_by_feat(*outs, gt_instances, img_metas)
+    total_loss(losses).backward()
     # per-level lists (RPN) become one (L,) tensor each
     losses = {k: torch.stack(v) if isinstance(v, (list, tuple)) else v
               for k, v in losses.items()}
-    sum(v.sum() for v in losses.values()).backward()
     grads = {n: p.grad.clone() for n, p in head.named_parameters()
              if p.grad is not None}
     grads.update({f'feat{i}': f.grad.clone() for i, f in enumerate(feats)})

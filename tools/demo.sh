@@ -21,7 +21,7 @@ $PY tools/make_shapes_dataset.py --out data/shapes
 $PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR" "$@"
 trained=$(date +%s)
 
-CKPT=$(ls -t "$WORK_DIR"/best_coco_bbox_mAP_epoch_*.pth | head -n 1)
+CKPT=$(ls -t "$WORK_DIR"/best_coco_*_epoch_*.pth | head -n 1)
 $PY tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test"
 $PY tools/visualize_detections.py "$CONFIG" "$CKPT" \
     --out "$WORK_DIR/detections.png"

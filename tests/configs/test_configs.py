@@ -19,7 +19,15 @@ CONFIGS = {
     'configs/centernet_r18.py': 'CenterNetHead',
     'configs/centernet_r18_dcnv2.py': 'CenterNetHead',
     'configs/shapes/centernet_shapes.py': 'CenterNetHead',
+    'configs/rpn_r50_fpn.py': 'RPNHead',
+    'configs/faster_rcnn_r50_fpn_plugin_rpn.py': 'RPNHead',
+    'configs/shapes/rpn_shapes.py': 'RPNHead',
+    'configs/shapes/rpn_siamrpn_shapes.py': 'RPNHead',
+    'configs/shapes/faster_rcnn_shapes.py': 'RPNHead',
 }
+# the config key of each head (the detectors' attribute has the same name,
+# except mmdet's RPN detector, which keeps its rpn_head as bbox_head)
+HEAD_KEYS = {'RPNHead': 'rpn_head'}
 
 
 @pytest.fixture(scope='module', autouse=True)
@@ -34,22 +42,32 @@ def load(path):
     return cfg
 
 
-def build(path, head_type=None):
+def build(path, head_type=None, train=False):
     model_cfg = load(path).model
     model_cfg.backbone.init_cfg = None  # no download
+    key = HEAD_KEYS.get(CONFIGS[path], 'bbox_head')
     if head_type is not None:
-        model_cfg.bbox_head.type = head_type
+        model_cfg[key].type = head_type
+    if not train:
+        # mmdet's RPNHead cannot build the SiamRPN preset's train_cfg; the
+        # weights do not depend on it
+        model_cfg.train_cfg = None
     return MODELS.build(model_cfg)
+
+
+def head_of(model):
+    return getattr(model, 'rpn_head', None) or model.bbox_head
 
 
 @pytest.mark.parametrize('path', sorted(CONFIGS))
 def test_config_uses_plugin_head_and_loads_mmdet_weights_strictly(path):
     name = CONFIGS[path]
+    build(path, train=True)  # the train_cfg builds too
     ours = build(path)
     theirs = build(path, head_type=name)
-    assert type(ours.bbox_head) is getattr(plugin_heads, name)
-    assert type(ours.bbox_head).__module__.startswith('plugin.')
-    assert type(theirs.bbox_head) is getattr(mmdet_heads, name)
+    assert type(head_of(ours)) is getattr(plugin_heads, name)
+    assert type(head_of(ours)).__module__.startswith('plugin.')
+    assert type(head_of(theirs)) is getattr(mmdet_heads, name)
     ours_sd, theirs_sd = ours.state_dict(), theirs.state_dict()
     assert ours_sd.keys() == theirs_sd.keys()
     assert all(ours_sd[k].shape == theirs_sd[k].shape for k in ours_sd)
@@ -87,3 +105,35 @@ def test_centernet_shapes_config_needs_no_border():
         pipeline = cfg[loader].dataset.pipeline
         assert all(t.type != 'RandomCenterCropPad' for t in pipeline)
         assert 'border' not in pipeline[-1].meta_keys
+
+
+@pytest.mark.parametrize('path,detector', [
+    ('configs/rpn_r50_fpn.py', 'RPN'),
+    ('configs/faster_rcnn_r50_fpn_plugin_rpn.py', 'FasterRCNN'),
+])
+def test_rpn_coco_configs_are_mmdet_recipes(path, detector):
+    ours = load(path)
+    assert ours.model.type == detector
+    assert ours.model.rpn_head.type == 'plugin.RPNHead'
+    # mmdet's train_cfg, unchanged: its own assigner and sampler names
+    rpn = ours.model.train_cfg.rpn
+    assert rpn.assigner.type == 'MaxIoUAssigner'
+    assert rpn.sampler == dict(type='RandomSampler', num=256,
+                               pos_fraction=0.5, neg_pos_ub=-1,
+                               add_gt_as_proposals=False)
+    assert ours.model.rpn_head.loss_bbox == dict(type='L1Loss',
+                                                 loss_weight=1.0)
+    assert ours.train_cfg.max_epochs == 12
+    assert ours.optim_wrapper.optimizer.lr == 0.02
+    assert ours.train_dataloader.dataset.data_root == 'data/coco/'
+
+
+def test_siamrpn_preset_is_in_its_config():
+    rpn = load('configs/shapes/rpn_siamrpn_shapes.py').model
+    assert rpn.rpn_head.anchor_generator.ratios == [0.33, 0.5, 1.0, 2.0, 3.0]
+    assert rpn.rpn_head.anchor_generator.scales == [4]
+    assert rpn.train_cfg.rpn.assigner == dict(
+        type='plugin.BatchMaxIoUAssigner', pos_iou_thr=0.6,
+        pos_iou_strict=True, neg_iou_thr=0.3, match_low_quality=False)
+    assert rpn.train_cfg.rpn.sampler == dict(
+        type='plugin.SiamRPNSampler', pos_num=16, neg_num=48)

@@ -1,0 +1,215 @@
+"""BatchMaxIoUAssigner: hand-placed anchors with exact labels, chunked ==
+unchunked, batched == per image, and mmdet's MaxIoUAssigner as the oracle."""
+import pytest
+import torch
+from mmdet.models.task_modules.assigners import MaxIoUAssigner
+from mmengine.structures import InstanceData
+
+from plugin.models.task_modules.assigners import BatchMaxIoUAssigner
+from plugin.models.utils import stack_batch_gt
+
+# gt0 = [0, 0, 10, 10]; gt1 = [40, 40, 50, 60] (area 200)
+GTS = [[0., 0., 10., 10.], [40., 40., 50., 60.]]
+ANCHORS = torch.tensor([
+    [0., 0., 10., 10.],  # a0: IoU 1 with gt0
+    [0., 0., 10., 20.],  # a1: 0.5 with gt0 (between the thresholds)
+    [20., 20., 30., 30.],  # a2: 0 with both
+    [5., 0., 15., 10.],  # a3: 1/3 with gt0
+    [0., 0., 10., 10.],  # a4: a0's twin, IoU 1 with gt0
+    [40., 40., 50., 50.],  # a5: 0.5 with gt1, its best (tied with a6)
+    [40., 50., 50., 60.],  # a6: 0.5 with gt1
+    [0., 0., 10., 10.],  # a7: like a0, but outside the image (invalid)
+])
+VALID = torch.tensor([[True] * 7 + [False]])
+
+
+def gts(*boxes_per_image):
+    return [
+        InstanceData(bboxes=torch.tensor(b).reshape(-1, 4),
+                     labels=torch.zeros(len(b), dtype=torch.long))
+        for b in boxes_per_image
+    ]
+
+
+def assign(assigner, anchors=ANCHORS, valid=VALID, boxes=(GTS, ),
+           ignore=None):
+    gt = stack_batch_gt(gts(*boxes), anchors.device)
+    ignore = None if ignore is None else stack_batch_gt(gts(*ignore),
+                                                        anchors.device)
+    return assigner.assign(anchors, valid, gt, ignore)
+
+
+def rpn_assigner(**kwargs):
+    cfg = dict(pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3)
+    cfg.update(kwargs)
+    return BatchMaxIoUAssigner(**cfg)
+
+
+def test_faster_rcnn_rules():
+    result = assign(rpn_assigner())
+    # a5 and a6 tie at gt1's best IoU (0.5 < 0.7): both go to gt1
+    expected = [1, -1, 0, -1, 1, 2, 2, -1]
+    assert result.gt_inds[0].tolist() == expected
+    torch.testing.assert_close(
+        result.max_overlaps[0, :7],
+        torch.tensor([1., 0.5, 0., 1 / 3, 1., 0.5, 0.5]))
+
+
+def test_best_anchor_without_ties_takes_the_first():
+    result = assign(rpn_assigner(gt_max_assign_all=False))
+    expected = [1, -1, 0, -1, 1, 2, -1, -1]
+    assert result.gt_inds[0].tolist() == expected
+
+
+def test_no_low_quality_match():
+    result = assign(rpn_assigner(match_low_quality=False))
+    expected = [1, -1, 0, -1, 1, -1, -1, -1]
+    assert result.gt_inds[0].tolist() == expected
+
+
+def test_min_pos_iou_above_the_best_iou():
+    result = assign(rpn_assigner(min_pos_iou=0.6))
+    expected = [1, -1, 0, -1, 1, -1, -1, -1]  # gt1's best (0.5) < 0.6
+    assert result.gt_inds[0].tolist() == expected
+
+
+def test_the_later_gt_wins_a_shared_best_anchor():
+    # both gts have a2' = [0, 0, 10, 20] as their only (and best) anchor
+    anchors = torch.tensor([[0., 0., 10., 20.], [50., 50., 60., 60.]])
+    boxes = [[0., 0., 10., 10.], [0., 10., 10., 20.]]
+    result = assign(rpn_assigner(), anchors, torch.ones(1, 2, dtype=bool),
+                    (boxes, ))
+    assert result.gt_inds[0].tolist() == [2, 0]  # mmdet's loop order
+
+
+def test_siamrpn_strict_thresholds():
+    # IoU with gt [0, 0, 10, 10]: 0.6 exactly, 0.7, 0.3 exactly, 0.2
+    anchors = torch.tensor([[0., 0., 6., 10.], [0., 0., 7., 10.],
+                            [0., 0., 3., 10.], [0., 0., 2., 10.]])
+    valid = torch.ones(1, 4, dtype=torch.bool)
+    siamrpn = BatchMaxIoUAssigner(
+        pos_iou_thr=0.6, pos_iou_strict=True, neg_iou_thr=0.3,
+        match_low_quality=False)
+    result = assign(siamrpn, anchors, valid, ([[0., 0., 10., 10.]], ))
+    assert result.gt_inds[0].tolist() == [-1, 1, -1, 0]
+    # mmdet's >= would make the 0.6 anchor positive
+    not_strict = BatchMaxIoUAssigner(
+        pos_iou_thr=0.6, neg_iou_thr=0.3, match_low_quality=False)
+    result = assign(not_strict, anchors, valid, ([[0., 0., 10., 10.]], ))
+    assert result.gt_inds[0].tolist() == [1, 1, -1, 0]
+
+
+def test_negative_iou_range():
+    result = assign(rpn_assigner(neg_iou_thr=(0.1, 0.4)))
+    # a2 (IoU 0) is below the range: ignored; a3 (1/3) inside: negative
+    expected = [1, -1, -1, 0, 1, 2, 2, -1]
+    assert result.gt_inds[0].tolist() == expected
+
+
+def test_ignore_boxes():
+    # an ignore box over a2 and half of a3: IoF (over the anchor) 1 and 0.5
+    ignore = ([[10., 0., 30., 30.]], )
+    result = assign(rpn_assigner(ignore_iof_thr=0.6), ignore=ignore)
+    assert result.gt_inds[0].tolist() == [1, -1, -1, -1, 1, 2, 2, -1]
+    assert result.max_overlaps[0, 3] == pytest.approx(1 / 3)
+    result = assign(rpn_assigner(ignore_iof_thr=0.4), ignore=ignore)
+    assert result.gt_inds[0].tolist() == [1, -1, -1, -1, 1, 2, 2, -1]
+    # a3 is now covered: its IoUs are set to -1, as mmdet does
+    assert result.max_overlaps[0, 3] == -1
+    result = assign(rpn_assigner(), ignore=ignore)  # ignore_iof_thr -1
+    assert result.gt_inds[0].tolist() == [1, -1, 0, -1, 1, 2, 2, -1]
+
+
+def test_image_without_gts_and_batch_without_gts():
+    # image 0 has the gts, image 1 none: its valid anchors are negatives
+    valid = torch.cat([VALID, VALID])
+    result = assign(rpn_assigner(), valid=valid, boxes=(GTS, []))
+    assert result.gt_inds[0].tolist() == [1, -1, 0, -1, 1, 2, 2, -1]
+    assert result.gt_inds[1].tolist() == [0] * 7 + [-1]
+    assert result.max_overlaps[1].tolist() == [0.] * 8
+    result = assign(rpn_assigner(), valid=valid, boxes=([], []))
+    assert result.gt_inds.tolist() == [[0] * 7 + [-1]] * 2
+
+
+def test_no_valid_anchor():
+    valid = torch.zeros(1, 8, dtype=torch.bool)
+    result = assign(rpn_assigner(min_pos_iou=0.), valid=valid)
+    assert result.gt_inds[0].tolist() == [-1] * 8
+
+
+def crowded(num_imgs=3, num_gts=60, num_anchors=3000, seed=0):
+    g = torch.Generator().manual_seed(seed)
+
+    def boxes(n):
+        # integer coordinates: exact IoU ties happen
+        xy = torch.randint(0, 200, (n, 2), generator=g).float()
+        wh = torch.randint(1, 60, (n, 2), generator=g).float()
+        return torch.cat([xy, xy + wh], dim=1)
+
+    anchors = boxes(num_anchors)
+    valid = torch.rand(num_imgs, num_anchors, generator=g) > 0.1
+    per_image = [boxes(n).tolist() for n in (num_gts, num_gts // 3, 0)]
+    return anchors, valid, per_image[:num_imgs]
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(), dict(gt_max_assign_all=False), dict(min_pos_iou=0.),
+    dict(ignore_iof_thr=0.5)
+])
+def test_chunked_equals_unchunked(kwargs):
+    anchors, valid, boxes = crowded()
+    ignore = ([[0., 0., 50., 50.]], [], [[100., 100., 150., 190.]])
+    whole = assign(rpn_assigner(**kwargs), anchors, valid, boxes, ignore)
+    # 3 images x 60 gts x 70 anchors per chunk: 43 chunks
+    chunked = assign(rpn_assigner(max_pairs=3 * 60 * 70, **kwargs), anchors,
+                     valid, boxes, ignore)
+    assert torch.equal(whole.gt_inds, chunked.gt_inds)
+    assert torch.equal(whole.max_overlaps, chunked.max_overlaps)
+    assert (whole.gt_inds > 0).sum() > 50  # not a trivial case
+
+
+def test_batched_equals_per_image():
+    anchors, valid, boxes = crowded()
+    batched = assign(rpn_assigner(), anchors, valid, boxes)
+    for i, b in enumerate(boxes):
+        single = assign(rpn_assigner(), anchors, valid[i:i + 1], (b, ))
+        assert torch.equal(batched.gt_inds[i], single.gt_inds[0])
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3),
+    dict(pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.),
+    dict(pos_iou_thr=0.5, neg_iou_thr=(0.1, 0.4), gt_max_assign_all=False),
+    dict(pos_iou_thr=0.6, neg_iou_thr=0.3, match_low_quality=False),
+    dict(pos_iou_thr=0.7, neg_iou_thr=0.3, ignore_iof_thr=0.5),
+    dict(pos_iou_thr=0.7, neg_iou_thr=0.3, ignore_iof_thr=0.5,
+         ignore_wrt_candidates=False),
+])
+def test_matches_mmdet(kwargs):
+    anchors, valid, boxes = crowded()
+    ignore = ([[0., 0., 50., 50.]], [[10., 100., 80., 190.]], [])
+    ours = assign(BatchMaxIoUAssigner(**kwargs), anchors, valid, boxes,
+                  ignore)
+    theirs = MaxIoUAssigner(**kwargs)
+    for i, (b, ig) in enumerate(zip(boxes, ignore)):
+        inside = valid[i]
+        result = theirs.assign(
+            InstanceData(priors=anchors[inside]),
+            gts(b)[0], gts(ig)[0] if ig else None)
+        assert torch.equal(ours.gt_inds[i, inside], result.gt_inds)
+        assert torch.equal(ours.max_overlaps[i, inside],
+                           result.max_overlaps)
+        assert (ours.gt_inds[i, ~inside] == -1).all()
+
+
+def test_unsupported_arguments_are_refused():
+    with pytest.raises(ValueError, match='perm_repeat_gt_cfg'):
+        rpn_assigner(perm_repeat_gt_cfg=dict(iou_thr=0.97))
+    with pytest.raises(ValueError, match='BboxOverlaps2D'):
+        rpn_assigner(iou_calculator=dict(type='BboxOverlaps2D', scale=512.,
+                                         dtype='fp16'))
+    rpn_assigner(iou_calculator=dict(type='BboxOverlaps2D'))  # mmdet's
+    with pytest.warns(UserWarning, match='gpu_assign_thr'):
+        rpn_assigner(gpu_assign_thr=100)
+    with pytest.raises(ValueError, match='neg_iou_thr'):
+        rpn_assigner(neg_iou_thr=(0.1, 0.2, 0.3))

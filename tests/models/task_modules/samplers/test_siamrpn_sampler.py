@@ -1,0 +1,37 @@
+"""SiamRPNSampler: at most 16 positives and 48 negatives per image, and the
+weights that make plain sums SiamRPN's losses."""
+import pytest
+import torch
+
+from plugin.models.task_modules.samplers import SiamRPNSampler
+
+
+def test_counts_and_weights():
+    gt_inds = torch.stack([
+        torch.tensor([1] * 40 + [0] * 100 + [-1] * 10),  # plenty
+        torch.tensor([2] * 4 + [0] * 20 + [-1] * 126),  # few
+        torch.tensor([0] * 150),  # no positive
+    ])
+    samples = SiamRPNSampler().sample(gt_inds)
+    assert samples.pos.sum(1).tolist() == [16, 4, 0]
+    assert samples.neg.sum(1).tolist() == [48, 20, 48]
+    assert samples.avg_factor is None
+    # classification: half over the batch's 20 positives, half over its
+    # 116 negatives
+    w = samples.cls_weight
+    assert torch.allclose(w[samples.pos], torch.tensor(0.5 / 20))
+    assert torch.allclose(w[samples.neg], torch.tensor(0.5 / 116))
+    assert w[samples.pos].sum().item() == pytest.approx(0.5)
+    assert w[samples.neg].sum().item() == pytest.approx(0.5)
+    # regression: 1 / positives of the image, over 3 images
+    r = samples.reg_weight
+    assert torch.allclose(r[0][samples.pos[0]], torch.tensor(1 / 16 / 3))
+    assert torch.allclose(r[1][samples.pos[1]], torch.tensor(1 / 4 / 3))
+    assert (r[~samples.pos] == 0).all()
+
+
+def test_no_positive_in_the_batch():
+    samples = SiamRPNSampler().sample(torch.zeros(2, 30, dtype=torch.long))
+    assert samples.pos.sum() == 0
+    assert samples.cls_weight[samples.neg].sum().item() == pytest.approx(0.5)
+    assert samples.reg_weight.abs().sum() == 0
