@@ -12,7 +12,6 @@ lives here (plugin >= 3x mmdet on CPU).
 import benchlib
 import torch
 from mmdet.models.dense_heads import AutoAssignHead as MMDetAutoAssignHead
-from mmengine.structures import InstanceData
 
 from plugin.models.dense_heads import AutoAssignHead
 
@@ -24,18 +23,11 @@ def make_inputs(args, device):
     g = torch.Generator().manual_seed(0)
     cls, box, obj = [], [], []
     for s in STRIDES:
-        h = w = args.size // s
+        h, w = (x // s for x in args.size)
         cls.append(torch.randn(args.batch, args.classes, h, w, generator=g))
         box.append(torch.rand(args.batch, 4, h, w, generator=g) * 4 * s)
         obj.append(torch.randn(args.batch, 1, h, w, generator=g))
-    gts = []
-    for _ in range(args.batch):
-        xy = torch.rand(args.gts, 2, generator=g) * args.size * 0.8
-        wh = torch.rand(args.gts, 2, generator=g) * args.size * 0.4 + 4
-        gts.append(InstanceData(
-            bboxes=torch.cat([xy, (xy + wh).clamp(max=args.size)], 1).to(device),
-            labels=torch.randint(0, args.classes, (args.gts, ),
-                                 generator=g).to(device)))
+    gts = benchlib.random_gts(args, g, device)
     to = lambda xs: [x.to(device) for x in xs]  # noqa: E731
     return to(cls), to(box), to(obj), gts
 
@@ -53,10 +45,10 @@ def main() -> None:
     ours = AutoAssignHead(**cfg).to(device)
     theirs = MMDetAutoAssignHead(**cfg).to(device)
     *outputs, gts = make_inputs(args, device)
-    metas = [dict(img_shape=(args.size, args.size))] * args.batch
+    metas = [dict(img_shape=args.size)] * args.batch
     benchlib.compare(
         f'AutoAssign loss_by_feat + backward, batch {args.batch} x '
-        f'{args.gts} gts, {args.size}x{args.size}, {args.classes} classes, '
+        f'{args.gts} gts, {args.size[0]}x{args.size[1]}, {args.classes} classes, '
         f'{device}, {torch.get_num_threads()} threads, median of '
         f'{args.runs}',
         ours, theirs, outputs, gts, metas, args, device)

@@ -12,7 +12,6 @@ speed target lives here (plugin >= 3x mmdet on CPU).
 import benchlib
 import torch
 from mmdet.models.dense_heads import CenterNetHead as MMDetCenterNetHead
-from mmengine.structures import InstanceData
 
 from plugin.models.dense_heads import CenterNetHead
 
@@ -22,21 +21,12 @@ STRIDE = 4
 def make_inputs(args, device):
     """Random head outputs and random gts (boxes inside the image), seeded."""
     g = torch.Generator().manual_seed(0)
-    side = args.size // STRIDE
+    h, w = (x // STRIDE for x in args.size)
     # a mostly-background, partly trained heatmap
-    heatmap = torch.rand(args.batch, args.classes, side, side,
-                         generator=g) * 0.3
-    wh = torch.rand(args.batch, 2, side, side, generator=g) * side / 4
-    offset = torch.rand(args.batch, 2, side, side, generator=g)
-    gts = []
-    for _ in range(args.batch):
-        xy = torch.rand(args.gts, 2, generator=g) * args.size * 0.8
-        size = torch.rand(args.gts, 2, generator=g) * args.size * 0.4 + 4
-        gts.append(InstanceData(
-            bboxes=torch.cat([xy, (xy + size).clamp(max=args.size)],
-                             1).to(device),
-            labels=torch.randint(0, args.classes, (args.gts, ),
-                                 generator=g).to(device)))
+    heatmap = torch.rand(args.batch, args.classes, h, w, generator=g) * 0.3
+    wh = torch.rand(args.batch, 2, h, w, generator=g) * min(h, w) / 4
+    offset = torch.rand(args.batch, 2, h, w, generator=g)
+    gts = benchlib.random_gts(args, g, device)
     return [heatmap.to(device)], [wh.to(device)], [offset.to(device)], gts
 
 
@@ -47,11 +37,11 @@ def main() -> None:
     ours = CenterNetHead(**cfg).to(device)
     theirs = MMDetCenterNetHead(**cfg).to(device)
     *outputs, gts = make_inputs(args, device)
-    metas = [dict(batch_input_shape=(args.size, args.size))] * args.batch
-    side = args.size // STRIDE
+    metas = [dict(batch_input_shape=args.size)] * args.batch
+    h, w = (x // STRIDE for x in args.size)
     benchlib.compare(
         f'CenterNet targets + loss_by_feat + backward, batch {args.batch} x '
-        f'{args.gts} gts, {args.size}x{args.size} ({side}x{side} map), '
+        f'{args.gts} gts, {args.size[0]}x{args.size[1]} ({h}x{w} map), '
         f'{args.classes} classes, {device}, {torch.get_num_threads()} '
         f'threads, median of {args.runs}',
         ours, theirs, outputs, gts, metas, args, device)

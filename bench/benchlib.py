@@ -11,19 +11,27 @@ import time
 from typing import Callable, List, Tuple
 
 import torch
+from mmengine.structures import InstanceData
 
 # mallopt's parameter number for the mmap threshold (glibc's malloc.h)
 M_MMAP_THRESHOLD = -3
 
 
+def image_size(text: str) -> Tuple[int, int]:
+    """``--size``: ``512`` (square) or ``800x1216`` (height x width)."""
+    h, _, w = text.partition('x')
+    return int(h), int(w or h)
+
+
 def base_parser(doc: str, batch: int = 8, gts: int = 30,
-                size: int = 512) -> argparse.ArgumentParser:
-    """The options every bench script takes."""
+                size: str = '512') -> argparse.ArgumentParser:
+    """The options every bench script takes. ``args.size`` is (H, W)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch', type=int, default=batch)
     parser.add_argument('--gts', type=int, default=gts)
-    parser.add_argument('--size', type=int, default=size)
+    parser.add_argument('--size', type=image_size, default=size,
+                        help='image size: 512 or 800x1216 (H x W)')
     parser.add_argument('--classes', type=int, default=80)
     parser.add_argument('--runs', type=int, default=15)
     parser.add_argument('--warmup', type=int, default=2)
@@ -39,6 +47,31 @@ def setup(args: argparse.Namespace) -> torch.device:
     return torch.device(args.device)
 
 
+def random_gts(args: argparse.Namespace, generator: torch.Generator,
+               device: torch.device) -> List[InstanceData]:
+    """``args.gts`` random boxes per image of ``args.size``, 4 px to 40 %
+    of the image, and random labels below ``args.classes``; seeded."""
+    h, w = args.size
+    scale = torch.tensor([w, h], dtype=torch.float32)
+    gts = []
+    for _ in range(args.batch):
+        xy = torch.rand(args.gts, 2, generator=generator) * scale * 0.8
+        wh = torch.rand(args.gts, 2, generator=generator) * scale * 0.4 + 4
+        x2y2 = torch.minimum(xy + wh, scale)
+        gts.append(InstanceData(
+            bboxes=torch.cat([xy, x2y2], 1).to(device),
+            labels=torch.randint(0, args.classes, (args.gts, ),
+                                 generator=generator).to(device)))
+    return gts
+
+
+def total_loss(losses: dict) -> torch.Tensor:
+    """The sum of a head's losses, per-level lists included."""
+    return sum(
+        sum(v) if isinstance(v, (list, tuple)) else v
+        for v in losses.values())
+
+
 def loss_and_backward(head: torch.nn.Module, outputs: tuple, gts: list,
                       metas: List[dict]) -> None:
     """One ``loss_by_feat`` + backward of ``head`` on fresh leaf copies of
@@ -46,7 +79,7 @@ def loss_and_backward(head: torch.nn.Module, outputs: tuple, gts: list,
     leaves = [[x.detach().clone().requires_grad_() for x in levels]
               for levels in outputs]
     losses = head.loss_by_feat(*leaves, gts, metas)
-    sum(losses.values()).backward()
+    total_loss(losses).backward()
 
 
 def _sync(device: torch.device) -> None:

@@ -28,6 +28,7 @@ here: mmdet's own L1/SmoothL1/sigmoid-CE modules read tensors back to the
 host); the losses run in fp32 with autocast off.
 """
 import copy
+import itertools
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
@@ -423,10 +424,12 @@ class RPNHead(BaseDenseHead):
         loss_bbox = self._bbox_loss(reg, targets.bbox_targets,
                                     samples.reg_weight)  # (B, S)
 
-        # per level: mmdet reports one loss per level
-        ends = torch.tensor(targets.num_level_anchors,
-                            device=inds.device).cumsum(0)
-        level = torch.bucketize(inds, ends, right=True)  # (B, S)
+        # per level: mmdet reports one loss per level (level of each slot
+        # from Python ints: no host-to-device copy)
+        ends = list(itertools.accumulate(targets.num_level_anchors))
+        level = torch.zeros_like(inds)  # (B, S)
+        for end in ends[:-1]:
+            level += inds >= end
         one_hot = level[..., None] == torch.arange(len(ends),
                                                    device=inds.device)
         # a masked sum, not index_add: deterministic on every device

@@ -11,6 +11,8 @@ from typing import List, Sequence, Tuple
 import torch
 from torch import Tensor
 
+from plugin.models.utils import host_tensor
+
 
 def batch_anchor_flags(anchors: Tensor,
                        featmap_sizes: Sequence[Tuple[int, int]],
@@ -39,16 +41,19 @@ def batch_anchor_flags(anchors: Tensor,
         Tensor: (B, N) bool.
     """
     device = anchors.device
+    # from the host-side metas, for every level and image at once: mmdet's
+    # valid size min(ceil(pad / stride), feat), then the image size
+    sizes = host_tensor(
+        [[[min(math.ceil(m['pad_shape'][0] / stride_h), feat_h),
+           min(math.ceil(m['pad_shape'][1] / stride_w), feat_w)]
+          for m in batch_img_metas]
+         for (feat_h, feat_w), (stride_w, stride_h) in zip(
+             featmap_sizes, strides)] +
+        [[list(m['img_shape'][:2]) for m in batch_img_metas]], device)
     levels = []
-    for (feat_h, feat_w), (stride_w, stride_h), num_base in zip(
-            featmap_sizes, strides, num_base_anchors):
-        # mmdet: min(ceil(pad / stride), feat), from host-side metas
-        valid_h = anchors.new_tensor(
-            [min(math.ceil(m['pad_shape'][0] / stride_h), feat_h)
-             for m in batch_img_metas])
-        valid_w = anchors.new_tensor(
-            [min(math.ceil(m['pad_shape'][1] / stride_w), feat_w)
-             for m in batch_img_metas])
+    for level, ((feat_h, feat_w), num_base) in enumerate(
+            zip(featmap_sizes, num_base_anchors)):
+        valid_h, valid_w = sizes[level].unbind(-1)  # (B,) each
         rows = torch.arange(feat_h, device=device) < valid_h[:, None]
         cols = torch.arange(feat_w, device=device) < valid_w[:, None]
         flags = rows[:, :, None, None] & cols[:, None, :, None]
@@ -57,10 +62,7 @@ def batch_anchor_flags(anchors: Tensor,
                                                        -1))
     flags = torch.cat(levels, dim=1)
     if allowed_border >= 0:
-        img_h = anchors.new_tensor([m['img_shape'][0]
-                                    for m in batch_img_metas])[:, None]
-        img_w = anchors.new_tensor([m['img_shape'][1]
-                                    for m in batch_img_metas])[:, None]
+        img_h, img_w = sizes[-1, :, :, None].unbind(1)  # (B, 1) each
         flags &= ((anchors[:, 0] >= -allowed_border)
                   & (anchors[:, 1] >= -allowed_border)
                   & (anchors[:, 2] < img_w + allowed_border)
