@@ -87,3 +87,50 @@ def check_state_dicts_load_both_ways(ours: torch.nn.Module,
     for k, v in theirs.state_dict().items():
         assert torch.equal(fresh_ours.state_dict()[k], v), k
     fresh_theirs.load_state_dict(ours.state_dict(), strict=True)
+
+
+def check_init_weights_match_mmdet(make_ours: Callable[[], torch.nn.Module],
+                                   make_theirs: Callable[[],
+                                                         torch.nn.Module],
+                                   seed: int = 3) -> None:
+    """Built and initialised under the same seed, both heads hold the same
+    weights (the construction draws count: some layers keep them)."""
+    heads = []
+    for make in (make_ours, make_theirs):
+        torch.manual_seed(seed)
+        head = make()
+        head.init_weights()
+        heads.append(head)
+    ours, theirs = heads
+    for (name, a), b in zip(ours.state_dict().items(),
+                            theirs.state_dict().values()):
+        assert torch.equal(a, b), name
+
+
+def check_deterministic(head: torch.nn.Module, feats: Sequence[Tensor],
+                        gt_instances: list, img_metas: List[dict],
+                        threads: int = 4, runs: int = 3, seed: int = 0
+                        ) -> Tuple[Dict[str, Tensor], Dict[str, Tensor]]:
+    """Repeated loss + backward on ``threads`` threads give bitwise equal
+    losses and gradients. torch's generator is reseeded before each run, so
+    heads that sample (RPN) draw the same sample.
+
+    Returns:
+        tuple[dict, dict]: the first run's losses and gradients.
+    """
+    prev = torch.get_num_threads()
+    try:
+        torch.set_num_threads(threads)
+        results = []
+        for _ in range(runs):
+            torch.manual_seed(seed)
+            results.append(run_loss(head, feats, gt_instances, img_metas))
+    finally:
+        torch.set_num_threads(prev)
+    first_losses, first_grads = results[0]
+    for losses, grads in results[1:]:
+        for k in first_losses:
+            assert torch.equal(losses[k], first_losses[k]), k
+        for k in first_grads:
+            assert torch.equal(grads[k], first_grads[k]), k
+    return results[0]

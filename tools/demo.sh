@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The main job: set up .venv (first run only), generate the shapes dataset
-# (when absent), train AutoAssign on it, evaluate COCO bbox mAP on its val
-# split, and draw detections on a few val images.
+# (when absent), train AutoAssign on it, evaluate it on its val split (COCO
+# bbox mAP; proposal recall for the RPN configs), and draw detections on a
+# few val images. The best checkpoint (by that metric) is the one evaluated.
 #
 #   bash tools/demo.sh                       # everything, ~10 min on 2 cores
 #   bash tools/demo.sh --cfg-options train_cfg.max_epochs=1   # quick look
 #   CONFIG=configs/shapes/centernet_shapes.py bash tools/demo.sh  # CenterNet
+#   CONFIG=configs/shapes/rpn_shapes.py bash tools/demo.sh        # RPN
 #
 # Extra arguments go to tools/train.py. WORK_DIR and CONFIG may be set.
 set -euo pipefail

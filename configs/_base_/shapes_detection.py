@@ -16,15 +16,6 @@ metainfo = dict(
              (145, 30, 180), (70, 240, 240)])
 backend_args = None
 
-# ImageNet statistics; 32: the largest stride of the shapes models
-model = dict(
-    data_preprocessor=dict(
-        type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=32))
-
 # 320: the largest image side of the dataset, so nothing is downscaled
 img_scale = (320, 320)
 train_pipeline = [

@@ -4,22 +4,13 @@
 _base_ = [
     '../_base_/shapes_runtime.py',
     '../_base_/shapes_detection.py',
+    '../_base_/shapes_model.py',
 ]
 custom_imports = dict(imports=['plugin'], allow_failed_imports=False)
 
 model = dict(
     type='AutoAssign',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        base_channels=32,  # half of ResNet-18: stage widths 32..256
-        num_stages=4,
-        out_indices=(1, 2, 3),  # strides 8, 16, 32
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=None),  # from scratch: no download offline
+    backbone=dict(out_indices=(1, 2, 3)),  # strides 8, 16, 32
     neck=dict(
         type='FPN',
         in_channels=[64, 128, 256],

@@ -18,24 +18,17 @@
 _base_ = [
     '../_base_/shapes_runtime.py',
     '../_base_/shapes_detection.py',
+    '../_base_/shapes_model.py',
 ]
 custom_imports = dict(imports=['plugin'], allow_failed_imports=False)
 
 model = dict(
     type='CenterNet',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        base_channels=32,  # half of ResNet-18: stage widths 32, 64, 128
+    backbone=dict(  # three stages: widths 32, 64, 128
         num_stages=3,
         strides=(1, 2, 2),
         dilations=(1, 1, 1),
-        out_indices=(0, 1, 2),  # strides 4, 8, 16
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=None),  # from scratch: no download offline
+        out_indices=(0, 1, 2)),  # strides 4, 8, 16
     neck=dict(
         type='HRFPN',  # upsample, concatenate, fuse: one stride-4 map
         in_channels=[32, 64, 128],

@@ -8,22 +8,13 @@
 _base_ = [
     '../_base_/shapes_runtime.py',
     '../_base_/shapes_detection.py',
+    '../_base_/shapes_model.py',
 ]
 custom_imports = dict(imports=['plugin'], allow_failed_imports=False)
 
 model = dict(
     type='RPN',
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        base_channels=32,  # half of ResNet-18: stage widths 32..256
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),  # strides 4..32
-        frozen_stages=-1,
-        norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False,
-        style='pytorch',
-        init_cfg=None),  # from scratch: no download offline
+    # the base's backbone: all four stages, strides 4..32
     neck=dict(
         type='FPN', in_channels=[32, 64, 128, 256], out_channels=64,
         num_outs=4),

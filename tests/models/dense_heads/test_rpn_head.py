@@ -130,15 +130,8 @@ def test_state_dict_round_trip_is_strict(num_convs):
 
 
 def test_init_weights_match_mmdet():
-    torch.manual_seed(3)
-    ours = RPNHead(**head_cfg())
-    ours.init_weights()
-    torch.manual_seed(3)
-    theirs = MMDetRPNHead(**head_cfg())
-    theirs.init_weights()
-    for (name, a), b in zip(ours.state_dict().items(),
-                            theirs.state_dict().values()):
-        assert torch.equal(a, b), name
+    head_parity.check_init_weights_match_mmdet(
+        lambda: RPNHead(**head_cfg()), lambda: MMDetRPNHead(**head_cfg()))
 
 
 def test_mmdet_rpn_train_cfg_builds_and_runs_unchanged():
@@ -432,22 +425,7 @@ def test_crowded_image_assigns_in_chunks():
 
 def test_deterministic_with_several_threads():
     ours, _ = make_heads()
-    feats, gt_instances = make_feats(3), batch_gts()
-    prev = torch.get_num_threads()
-    try:
-        torch.set_num_threads(4)
-        runs = []
-        for _ in range(3):
-            torch.manual_seed(0)  # the sample (and the sum order) is seeded
-            runs.append(
-                head_parity.run_loss(ours, feats, gt_instances, metas(3)))
-    finally:
-        torch.set_num_threads(prev)
-    for losses, grads in runs[1:]:
-        for k in losses:
-            assert torch.equal(losses[k], runs[0][0][k])
-        for k in grads:
-            assert torch.equal(grads[k], runs[0][1][k])
+    head_parity.check_deterministic(ours, make_feats(3), batch_gts(), metas(3))
 
 
 @pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
