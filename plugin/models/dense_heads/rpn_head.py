@@ -37,8 +37,10 @@ import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmcv.ops import batched_nms
 from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
-from mmdet.models.losses import CrossEntropyLoss, L1Loss, SmoothL1Loss
+from mmdet.models.losses import (CrossEntropyLoss, GIoULoss, L1Loss,
+                                 SmoothL1Loss)
 from mmdet.models.utils import multi_apply
+from mmdet.structures.bbox import bbox_overlaps
 from mmdet.utils import (ConfigType, InstanceList, MultiConfig,
                          OptConfigType, OptInstanceList)
 from mmengine.config import ConfigDict
@@ -175,8 +177,9 @@ class RPNHead(BaseDenseHead):
         loss_cls (dict): objectness loss. mmdet's sigmoid
             ``CrossEntropyLoss`` (no class weight) runs fused; any other
             loss is called with ``reduction_override='none'``.
-        loss_bbox (dict): box loss. mmdet's ``L1Loss`` and ``SmoothL1Loss``
-            run fused; others as for ``loss_cls``.
+        loss_bbox (dict): box loss. mmdet's ``L1Loss``, ``SmoothL1Loss``
+            and (with ``reg_decoded_bbox``) ``GIoULoss`` run fused; others
+            as for ``loss_cls``.
         train_cfg (dict): ``assigner``, ``sampler`` (optional),
             ``allowed_border``, ``pos_weight``; mmdet's types are mapped to
             the batched ones. Other keys are refused.
@@ -475,6 +478,11 @@ class RPNHead(BaseDenseHead):
                                    0.5 * diff * diff / loss.beta,
                                    diff - 0.5 * loss.beta)
             return diff.sum(dim=-1) * weight * loss.loss_weight
+        if type(loss) is GIoULoss:
+            # mmdet's giou_loss on decoded boxes, without the same test
+            giou = bbox_overlaps(reg, target, mode='giou', is_aligned=True,
+                                 eps=loss.eps)
+            return (1 - giou) * weight * loss.loss_weight
         elem = loss(
             reg.reshape(-1, reg.size(-1)),
             target.reshape(-1, target.size(-1)),

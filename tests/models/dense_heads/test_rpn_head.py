@@ -208,7 +208,9 @@ def test_forward_matches_mmdet():
     dict(loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False,
                        loss_weight=1.)),  # softmax: called, not fused
     dict(reg_decoded_bbox=True, loss_bbox=dict(type='GIoULoss',
-                                               loss_weight=2.)),
+                                               loss_weight=2.)),  # fused
+    dict(reg_decoded_bbox=True, loss_bbox=dict(type='IoULoss',
+                                               loss_weight=2.)),  # called
     dict(num_convs=2),
 ])
 def test_losses_and_grads_match_mmdet(overrides):
@@ -393,6 +395,19 @@ def test_empty_batch_gives_finite_connected_losses():
     total.backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all()
                for p in ours.parameters())
+
+
+@pytest.mark.parametrize('loss_bbox', ['L1Loss', 'GIoULoss', 'IoULoss'])
+def test_batch_without_positives_with_each_box_loss(loss_bbox):
+    """mmdet's IoULoss module returns a scalar instead of element-wise
+    losses when no weight is positive: still one zero per level."""
+    ours, _ = make_heads(reg_decoded_bbox=loss_bbox != 'L1Loss',
+                         loss_bbox=dict(type=loss_bbox, loss_weight=1.))
+    feats = [f.requires_grad_() for f in make_feats(2)]
+    losses = ours.loss_by_feat(*ours(feats), [gts([]), gts([])], metas(2))
+    assert [v.item() for v in losses['loss_rpn_bbox']] == [0., 0., 0.]
+    head_parity.total_loss(losses).backward()
+    assert torch.isfinite(feats[0].grad).all()
 
 
 def test_no_anchor_inside_the_image_gives_zero_losses():
