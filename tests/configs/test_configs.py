@@ -131,7 +131,8 @@ def test_rpn_coco_configs_are_mmdet_recipes(path, detector):
 def test_siamrpn_preset_is_in_its_config():
     rpn = load('configs/shapes/rpn_siamrpn_shapes.py').model
     assert rpn.rpn_head.anchor_generator.ratios == [0.33, 0.5, 1.0, 2.0, 3.0]
-    assert rpn.rpn_head.anchor_generator.scales == [4]
+    assert rpn.rpn_head.anchor_generator.scales == [6]  # one scale
+    assert rpn.rpn_head.anchor_generator.strides == [8]  # one map
     assert rpn.train_cfg.rpn.assigner == dict(
         type='plugin.BatchMaxIoUAssigner', pos_iou_thr=0.6,
         pos_iou_strict=True, neg_iou_thr=0.3, match_low_quality=False)
