@@ -19,10 +19,13 @@ Every anchor gets one of (mmdet's ``gt_inds`` convention)
 
 The (B, G, N) IoU matrix is never held whole: anchors are taken in chunks of
 at most ``max_pairs`` (image, gt, anchor) pairs. A first pass keeps each
-anchor's best gt and each gt's best IoU; where the low-quality rule needs it
-and there is more than one chunk, a second pass recomputes each chunk's IoU
-(bitwise the same) to find the anchors that reach their gt's best. Results
-do not depend on the chunk size. No loop over images or gts, no host sync.
+anchor's best gt and each gt's best IoU, and a byte mask of the pairs at
+their chunk's best. The best-anchor rule then needs no IoU again: a pair is
+at its gt's best iff it is at its chunk's best and the chunk's best is the
+gt's. When those masks would exceed ``MASK_BUDGETS`` chunk budgets (crowded
+images), the rule recomputes each chunk's IoU instead (bitwise the same).
+Results do not depend on the chunk size. No loop over images or gts, no
+host sync.
 """
 import warnings
 from typing import NamedTuple, Optional, Tuple, Union
@@ -37,10 +40,15 @@ from .batch_iou import batch_overlaps
 # 2**20 pairs: one (B, G, n) float32 IoU block is 4 MiB and a chunk's peak
 # (three such blocks while the IoU is formed) about 12 MiB, which stays in
 # the CPU's caches. Measured on bench/bench_rpn.py (8 x 30 gts x 65k
-# anchors, 2 cores): 79 ms at 2**20, 107-123 ms at 2**21..2**23 (blocks
-# served from DRAM, and from 32 MiB up freshly mapped by glibc each time),
-# 106 ms at 2**24 (one chunk, no second pass).
+# anchors, 2 cores, IoUs recomputed for the best-anchor rule): 79 ms at
+# 2**20, 107-123 ms at 2**21..2**23 (blocks served from DRAM, and from
+# 32 MiB up freshly mapped by glibc each time), 106 ms at 2**24 (one chunk).
 DEFAULT_MAX_PAIRS = 2**20
+
+# The per-chunk masks kept for the best-anchor rule may take up to this many
+# chunk budgets (1 byte a pair: 16 MiB at the default), which covers a batch
+# of 8 images x 30 gts x 65k anchors; beyond, the rule recomputes the IoUs.
+MASK_BUDGETS = 16
 
 # IoU given to anchors that take no part (outside the image, or covered by
 # an ignore box): below any real IoU, so they are nobody's best.
@@ -190,7 +198,13 @@ class BatchMaxIoUAssigner:
                             gt.bboxes.new_tensor(FAR_BOX))
         gt_max = anchors.new_full((num_imgs, num_gts), EXCLUDED)
         gt_argmax = gt_inds.new_zeros((num_imgs, num_gts))
-        single = None
+        # Each chunk's "at its own best" mask (1 byte a pair) is kept for the
+        # best-anchor rule when all of them fit in MASK_BUDGETS chunk
+        # budgets; otherwise the rule recomputes the chunks' IoUs.
+        keep_masks = (self.match_low_quality and self.gt_max_assign_all
+                      and num_imgs * num_gts * num_anchors <=
+                      MASK_BUDGETS * self.max_pairs)
+        at_chunk_best, chunk_maxes = [], []
         # pass 1: best gt of each anchor, best anchor of each gt
         for start, end in bounds:
             overlaps, covered = self._overlaps(
@@ -209,8 +223,9 @@ class BatchMaxIoUAssigner:
             better = chunk_max > gt_max  # strict: keep the earliest chunk
             gt_max = torch.where(better, chunk_max, gt_max)
             gt_argmax = torch.where(better, chunk_arg + start, gt_argmax)
-            if len(bounds) == 1:
-                single = overlaps
+            if keep_masks:
+                at_chunk_best.append(overlaps == chunk_max[..., None])
+                chunk_maxes.append(chunk_max)
             del overlaps
 
         if self.match_low_quality:
@@ -218,13 +233,21 @@ class BatchMaxIoUAssigner:
             if self.gt_max_assign_all:
                 # NaN: equal to no IoU, for the gts that take nothing
                 target = torch.where(takes, gt_max, float('nan'))
-                for start, end in bounds:
-                    overlaps = single if single is not None else \
-                        self._overlaps(boxes, anchors[start:end],
-                                       anchor_valid[:, start:end],
-                                       ignore if use_ignore else None)[0]
+                for c, (start, end) in enumerate(bounds):
+                    if keep_masks:
+                        # an IoU equals its gt's best iff the chunk's best
+                        # is the gt's best and the IoU is the chunk's best
+                        at_best = at_chunk_best[c] & (
+                            chunk_maxes[c] == target)[..., None]
+                    else:
+                        overlaps = self._overlaps(
+                            boxes, anchors[start:end],
+                            anchor_valid[:, start:end],
+                            ignore if use_ignore else None)[0]
+                        at_best = overlaps == target[..., None]
+                        del overlaps
                     gt_inds[:, start:end] = self._low_quality(
-                        overlaps, target, gt_inds[:, start:end])
+                        at_best, gt_inds[:, start:end])
             else:
                 # each gt takes its first best anchor; the last gt wins
                 order = torch.arange(1, num_gts + 1, device=gt_inds.device)
@@ -273,21 +296,18 @@ class BatchMaxIoUAssigner:
         return torch.where(pos, best_gt + 1, gt_inds)
 
     @staticmethod
-    def _low_quality(overlaps: Tensor, target: Tensor,
-                     gt_inds: Tensor) -> Tensor:
+    def _low_quality(at_best: Tensor, gt_inds: Tensor) -> Tensor:
         """Step 4 with ties: each anchor at its gt's best IoU goes to that
         gt, the last such gt when there are several (mmdet's loop order).
 
         Args:
-            overlaps (Tensor): (B, G, n) IoUs of a chunk.
-            target (Tensor): (B, G) each gt's best IoU, NaN for the gts
-                that take no anchor.
+            at_best (Tensor): (B, G, n) bool, the IoU of the pair is its
+                gt's best (and the gt takes anchors).
             gt_inds (Tensor): (B, n) the assignment so far.
         """
-        at_best = overlaps == target[..., None]
         # int32: the (B, G, n) product is no larger than the IoU block
         order = torch.arange(
-            1, overlaps.size(1) + 1, dtype=torch.int32,
-            device=overlaps.device)[:, None]
+            1, at_best.size(1) + 1, dtype=torch.int32,
+            device=at_best.device)[:, None]
         winner = (at_best * order).amax(dim=1).long()  # 0: no gt's best
         return torch.where(winner > 0, winner, gt_inds)

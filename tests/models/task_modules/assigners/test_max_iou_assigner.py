@@ -156,13 +156,17 @@ def crowded(num_imgs=3, num_gts=60, num_anchors=3000, seed=0):
     dict(), dict(gt_max_assign_all=False), dict(min_pos_iou=0.),
     dict(ignore_iof_thr=0.5)
 ])
-def test_chunked_equals_unchunked(kwargs):
+# 3 images x 60 gts x 3000 anchors = 540k pairs. 70 anchors a chunk (43
+# chunks): the masks would exceed 16 budgets, the best-anchor rule
+# recomputes the IoUs; 300 a chunk (10 chunks): the masks are kept.
+@pytest.mark.parametrize('anchors_per_chunk', [70, 300])
+def test_chunked_equals_unchunked(kwargs, anchors_per_chunk):
     anchors, valid, boxes = crowded()
     ignore = ([[0., 0., 50., 50.]], [], [[100., 100., 150., 190.]])
     whole = assign(rpn_assigner(**kwargs), anchors, valid, boxes, ignore)
-    # 3 images x 60 gts x 70 anchors per chunk: 43 chunks
-    chunked = assign(rpn_assigner(max_pairs=3 * 60 * 70, **kwargs), anchors,
-                     valid, boxes, ignore)
+    chunked = assign(
+        rpn_assigner(max_pairs=3 * 60 * anchors_per_chunk, **kwargs),
+        anchors, valid, boxes, ignore)
     assert torch.equal(whole.gt_inds, chunked.gt_inds)
     assert torch.equal(whole.max_overlaps, chunked.max_overlaps)
     assert (whole.gt_inds > 0).sum() > 50  # not a trivial case
