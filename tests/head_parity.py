@@ -21,8 +21,9 @@ def run_loss(head: torch.nn.Module,
              feats: Sequence[Tensor],
              gt_instances: list,
              img_metas: List[dict],
-             forward: Callable = None) -> Tuple[Dict[str, Tensor],
-                                                Dict[str, Tensor]]:
+             forward: Callable = None,
+             gt_instances_ignore: list = None) -> Tuple[Dict[str, Tensor],
+                                                        Dict[str, Tensor]]:
     """One ``loss_by_feat`` + backward on fresh leaf copies of ``feats``.
 
     Args:
@@ -32,15 +33,18 @@ def run_loss(head: torch.nn.Module,
         img_metas: per image metas.
         forward: maps (head, leaf feats) to the head outputs; defaults to
             ``head(feats)``.
+        gt_instances_ignore: per image ignore boxes, passed on when given.
 
     Returns:
         tuple[dict, dict]: the detached losses (per-level lists stacked),
-        and the gradients of every
-        parameter (by name) and of every input (``feat0``, ``feat1``...).
+        and the gradients of every parameter (by name) and of every input
+        (``feat0``, ``feat1``...).
     """
     feats = [f.clone().requires_grad_() for f in feats]
     outs = head(feats) if forward is None else forward(head, feats)
-    losses = head.loss_by_feat(*outs, gt_instances, img_metas)
+    extra = {} if gt_instances_ignore is None else dict(
+        batch_gt_instances_ignore=gt_instances_ignore)
+    losses = head.loss_by_feat(*outs, gt_instances, img_metas, **extra)
     total_loss(losses).backward()
     # per-level lists (RPN) become one (L,) tensor each
     losses = {k: torch.stack(v) if isinstance(v, (list, tuple)) else v

@@ -67,44 +67,38 @@ SAMPLERS = {
     'RandomSampler': 'plugin.BatchRandomSampler',
     'PseudoSampler': 'plugin.BatchPseudoSampler',
 }
-# the keys of mmdet's RandomSampler (``context`` comes from mmdet's head)
-RANDOM_SAMPLER_KEYS = ('num', 'pos_fraction', 'neg_pos_ub',
-                       'add_gt_as_proposals', 'context')
 
 
-def _translate(cfg: dict, table: Dict[str, str], what: str) -> dict:
-    """Map an mmdet component's config to the batched one of this package.
+def _build(cfg: dict, table: Dict[str, str], what: str):
+    """Build the batched component of an mmdet component's config.
 
     ``plugin.*`` types pass through; mmdet's names (with or without the
-    ``mmdet.`` scope) in ``table`` are mapped; anything else is refused.
+    ``mmdet.`` scope) in ``table`` are mapped, with the same arguments;
+    any other type, and any argument the batched component does not take,
+    is refused by name.
     """
     cfg = dict(cfg)
     name = cfg['type'] if isinstance(cfg['type'], str) else \
         cfg['type'].__name__
-    if name.startswith('plugin.'):
-        return cfg
-    short = name.split('.', 1)[1] if name.startswith('mmdet.') else name
-    if short not in table:
-        supported = sorted(table) + sorted(set(table.values()))
-        raise ValueError(
-            f'plugin.RPNHead has no batched {what} for {name!r}; use one of '
-            f'{supported}')
-    cfg['type'] = table[short]
-    return cfg
-
-
-def build_anchor_assigner(cfg: dict):
-    """Build the batched assigner of an RPN ``train_cfg.assigner``.
-
-    mmdet's ``MaxIoUAssigner`` becomes :class:`BatchMaxIoUAssigner` with the
-    same arguments; an argument it does not know is refused by name.
-    """
-    cfg = _translate(cfg, ASSIGNERS, 'assigner')
+    if not name.startswith('plugin.'):
+        short = name.split('.', 1)[1] if name.startswith('mmdet.') else name
+        if short not in table:
+            supported = sorted(table) + sorted(set(table.values()))
+            raise ValueError(
+                f'plugin.RPNHead has no batched {what} for {name!r}; use one '
+                f'of {supported}')
+        cfg['type'] = table[short]
     try:
         return TASK_UTILS.build(cfg)
     except TypeError as e:  # an unexpected keyword
-        raise ValueError(f'unsupported assigner argument in {cfg}: {e}') \
+        raise ValueError(f'unsupported {what} argument in {cfg}: {e}') \
             from e
+
+
+def build_anchor_assigner(cfg: dict):
+    """Build the batched assigner of an RPN ``train_cfg.assigner``: mmdet's
+    ``MaxIoUAssigner`` becomes :class:`BatchMaxIoUAssigner`."""
+    return _build(cfg, ASSIGNERS, 'assigner')
 
 
 def build_anchor_sampler(cfg: Optional[dict]):
@@ -112,24 +106,10 @@ def build_anchor_sampler(cfg: Optional[dict]):
 
     No sampler (mmdet then keeps every anchor) and mmdet's ``PseudoSampler``
     keep every anchor; mmdet's ``RandomSampler`` becomes
-    :class:`BatchRandomSampler` (its keys: ``num``, ``pos_fraction``,
-    ``neg_pos_ub``, ``add_gt_as_proposals``, which must be False).
+    :class:`BatchRandomSampler` (``num``, ``pos_fraction``, ``neg_pos_ub``,
+    ``add_gt_as_proposals``, which must be False).
     """
-    if cfg is None:
-        cfg = dict(type='PseudoSampler')
-    cfg = _translate(cfg, SAMPLERS, 'sampler')
-    if cfg['type'] == 'plugin.BatchRandomSampler':
-        unknown = set(cfg) - {'type', *RANDOM_SAMPLER_KEYS}
-        if unknown:
-            raise ValueError(f'unsupported sampler arguments {sorted(unknown)}'
-                             f' in {cfg}; RandomSampler takes '
-                             f'{list(RANDOM_SAMPLER_KEYS[:-1])}')
-        cfg.pop('context', None)
-    try:
-        return TASK_UTILS.build(cfg)
-    except TypeError as e:
-        raise ValueError(f'unsupported sampler argument in {cfg}: {e}') \
-            from e
+    return _build(cfg or dict(type='PseudoSampler'), SAMPLERS, 'sampler')
 
 
 class AnchorTargets(NamedTuple):

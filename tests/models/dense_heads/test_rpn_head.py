@@ -98,17 +98,6 @@ def metas(num_imgs, img_shape=(IMG, IMG), **extra):
     ]
 
 
-def run_loss(head, feats, gt_instances, img_metas, ignore=None):
-    """head_parity.run_loss with ignore boxes."""
-    loss_by_feat = head.loss_by_feat
-    head.loss_by_feat = lambda *args: loss_by_feat(
-        *args, batch_gt_instances_ignore=ignore)
-    try:
-        return head_parity.run_loss(head, feats, gt_instances, img_metas)
-    finally:
-        del head.loss_by_feat
-
-
 # ---------------------------------------------------------------- building
 def test_builds_from_registry_with_scope():
     from mmdet.registry import MODELS
@@ -225,11 +214,13 @@ def test_ignore_boxes_match_mmdet():
     ours, theirs = make_heads(train_cfg=train_cfg(ignore_iof_thr=0.5))
     ignore = [gts([[0, 40, 30, 64]]), None, gts([[10, 10, 50, 50]])]
     feats, gt_instances = make_feats(3), batch_gts()
-    ours_out = run_loss(ours, feats, gt_instances, metas(3), ignore)
-    theirs_out = run_loss(theirs, feats, gt_instances, metas(3), ignore)
+    ours_out = head_parity.run_loss(ours, feats, gt_instances, metas(3),
+                                    gt_instances_ignore=ignore)
+    theirs_out = head_parity.run_loss(theirs, feats, gt_instances, metas(3),
+                                      gt_instances_ignore=ignore)
     for a, b in zip(ours_out, theirs_out):
         head_parity.assert_same(a, b)
-    plain, _ = run_loss(ours, feats, gt_instances, metas(3))
+    plain, _ = head_parity.run_loss(ours, feats, gt_instances, metas(3))
     assert not torch.equal(plain['loss_rpn_cls'], ours_out[0]['loss_rpn_cls'])
 
 

@@ -54,15 +54,10 @@ MASK_BUDGETS = 16
 # an ignore box): below any real IoU, so they are nobody's best.
 EXCLUDED = float('-inf')
 
-# Padding gts become this zero-area box far from every anchor: its IoU is 0
-# with every anchor, so it never beats a real gt (ties go to the first gt,
-# and real gts come first) and needs no mask over the IoU matrix.
-FAR_BOX = (-1e8, -1e8, -1e8, -1e8)
-
-# The keys of mmdet's MaxIoUAssigner that this assigner honours.
-MMDET_KEYS = ('pos_iou_thr', 'neg_iou_thr', 'min_pos_iou', 'gt_max_assign_all',
-              'ignore_iof_thr', 'ignore_wrt_candidates', 'match_low_quality',
-              'gpu_assign_thr', 'iou_calculator', 'perm_repeat_gt_cfg')
+# Padding gts become the zero-area box at (FAR, FAR), far from every anchor:
+# its IoU is 0 with every anchor, so it never beats a real gt (ties go to the
+# first gt, and real gts come first) and needs no mask over the IoU matrix.
+FAR = -1e8
 
 
 class AnchorAssignment(NamedTuple):
@@ -194,8 +189,7 @@ class BatchMaxIoUAssigner:
         chunk = max(1, self.max_pairs // (num_imgs * num_gts))
         bounds = [(s, min(s + chunk, num_anchors))
                   for s in range(0, num_anchors, chunk)]
-        boxes = torch.where(gt.valid[..., None], gt.bboxes.float(),
-                            gt.bboxes.new_tensor(FAR_BOX))
+        boxes = gt.bboxes.float().masked_fill(~gt.valid[..., None], FAR)
         gt_max = anchors.new_full((num_imgs, num_gts), EXCLUDED)
         gt_argmax = gt_inds.new_zeros((num_imgs, num_gts))
         # Each chunk's "at its own best" mask (1 byte a pair) is kept for the
