@@ -22,11 +22,12 @@ def init_rank(rank: int, world_size: int, init_file: str) -> None:
 
 
 def rank_gts(rank: int) -> list:
-    """One image per rank: rank 0 holds one gt, every other rank none."""
+    """One image per rank: rank 0 holds one gt (class 0, valid for every
+    head, the RPN included), every other rank none."""
     from mmengine.structures import InstanceData
     if rank == 0:
         return [InstanceData(bboxes=torch.tensor([[4., 6., 40., 44.]]),
-                             labels=torch.tensor([1]))]
+                             labels=torch.tensor([0]))]
     return [InstanceData(bboxes=torch.zeros(0, 4),
                          labels=torch.zeros(0, dtype=torch.long))]
 

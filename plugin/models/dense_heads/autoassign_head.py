@@ -309,7 +309,8 @@ class AutoAssignHead(AnchorFreeHead):
             tuple[Tensor, BatchGT]: (B, P, G) bool inside mask (before
             ``force_topk``) and the padded gts.
         """
-        gt = stack_batch_gt(batch_gt_instances, points.device)
+        gt = stack_batch_gt(batch_gt_instances, points.device,
+                            num_classes=self.num_classes)
         inside = self.assigner.points_inside(points, gt.bboxes, gt.valid)
         return inside, gt
 

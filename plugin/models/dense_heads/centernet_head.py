@@ -251,7 +251,8 @@ class CenterNetHead(BaseDenseHead):
         Returns:
             CenterNetTargets: see :mod:`plugin.models.task_modules.targets`.
         """
-        gt = stack_batch_gt(batch_gt_instances, device)
+        gt = stack_batch_gt(batch_gt_instances, device,
+                            num_classes=self.num_classes)
         return self.target_generator(gt, tuple(featmap_size),
                                      tuple(img_shape[:2]))
 

@@ -294,8 +294,8 @@ class RPNHead(BaseDenseHead):
 
         Args:
             featmap_sizes: (H, W) of each level.
-            batch_gt_instances: per image gts (``bboxes``; labels are not
-                used: every positive is an object).
+            batch_gt_instances: per image gts (``bboxes``, and ``labels``,
+                which must be 0: mmdet's detectors zero them for the RPN).
             batch_img_metas: per image ``img_shape`` and ``pad_shape``.
             batch_gt_instances_ignore: per image ignore boxes, or None; used
                 when the assigner's ``ignore_iof_thr`` > 0.
@@ -309,7 +309,8 @@ class RPNHead(BaseDenseHead):
             anchors, featmap_sizes, self.prior_generator.strides,
             self.prior_generator.num_base_priors, batch_img_metas,
             self.train_cfg.get('allowed_border', -1))
-        gt = stack_batch_gt(batch_gt_instances, device)
+        gt = stack_batch_gt(batch_gt_instances, device,
+                            num_classes=self.num_classes)
         ignore = self._stack_ignore(batch_gt_instances_ignore, device)
         assignment = self.assigner.assign(anchors, valid, gt, ignore)
         samples = self.sampler.sample(assignment.gt_inds)

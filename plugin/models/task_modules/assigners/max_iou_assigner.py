@@ -15,7 +15,8 @@ Every anchor gets one of (mmdet's ``gt_inds`` convention)
         takes the anchor(s) it overlaps most, ties included, if that IoU is
         >= min_pos_iou (``match_low_quality``; the seed's
         ``gt_argmax_overlaps``), later gts overwriting earlier ones as in
-        mmdet's loop.
+        mmdet's loop. Unlike mmdet, a gt whose best IoU is 0 takes nothing
+        (mmdet gives it every anchor when min_pos_iou is 0).
 
 The (B, G, N) IoU matrix is never held whole: anchors are taken in chunks of
 at most ``max_pairs`` (image, gt, anchor) pairs. A first pass keeps each
@@ -223,7 +224,11 @@ class BatchMaxIoUAssigner:
             del overlaps
 
         if self.match_low_quality:
-            takes = gt.valid & (gt_max >= self.min_pos_iou)  # (B, G)
+            # A gt that overlaps no anchor (zero area, or off every anchor)
+            # has no best anchor. mmdet's rule at min_pos_iou 0 gives it
+            # every anchor, all tied at IoU 0, with log(0) box targets for
+            # a zero-area box; here it takes none (the one difference).
+            takes = gt.valid & (gt_max >= self.min_pos_iou) & (gt_max > 0)
             if self.gt_max_assign_all:
                 # NaN: equal to no IoU, for the gts that take nothing
                 target = torch.where(takes, gt_max, float('nan'))

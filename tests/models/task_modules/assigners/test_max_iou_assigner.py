@@ -73,6 +73,19 @@ def test_min_pos_iou_above_the_best_iou():
     assert result.gt_inds[0].tolist() == expected
 
 
+@pytest.mark.parametrize('gt_max_assign_all', [True, False])
+def test_a_gt_that_overlaps_no_anchor_takes_none(gt_max_assign_all):
+    """min_pos_iou 0 (RetinaNet's rule): a zero-area gt, or one off every
+    anchor, has best IoU 0. mmdet then gives it every anchor tied at 0 (all
+    of them); here it takes none, and the real gt keeps its anchors."""
+    boxes = [GTS[0], [20., 25., 20., 28.], [100., 100., 110., 110.]]
+    result = assign(rpn_assigner(min_pos_iou=0.,
+                                 gt_max_assign_all=gt_max_assign_all),
+                    boxes=(boxes, ))
+    expected = [1, -1, 0, -1, 1, 0, 0, -1]
+    assert result.gt_inds[0].tolist() == expected
+
+
 def test_the_later_gt_wins_a_shared_best_anchor():
     # both gts have a2' = [0, 0, 10, 20] as their only (and best) anchor
     anchors = torch.tensor([[0., 0., 10., 20.], [50., 50., 60., 60.]])
