@@ -15,7 +15,7 @@ match); the loss is computed for the whole batch at once:
 with no Python loop over gts and no host synchronisation, in fp32 with
 autocast off so that it also trains under AMP.
 """
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -28,13 +28,59 @@ from mmengine.model import bias_init_with_prob, normal_init
 from torch import Tensor
 
 from plugin.models.losses import (autoassign_confidences,
-                                   autoassign_pos_loss, pairwise_giou)
+                                   autoassign_pos_loss,
+                                   autoassign_pos_weights, pairwise_giou)
 from plugin.models.utils import (BatchGT, connected_zero, levels_to_batch,
                                   mean_over_ranks, stack_batch_gt)
 from plugin.registry import MODELS, TASK_UTILS
 
 # Clamp of the centre loss' denominator, as in mmdet.
 EPS = 1e-12
+
+
+class PairTerms(NamedTuple):
+    """The batch-level terms of the loss (see ``AutoAssignHead._pair_terms``).
+
+    Attributes:
+        num_level_points (list[int]): P_l, points of each level.
+        cls_score, bbox_pred, objectness (Tensor): (B, P, C), (B, P, 4)
+            and (B, P, 1) outputs, levels concatenated.
+        gt (BatchGT): the packed gts.
+        inside (Tensor): (B, P, G) candidates (after ``force_topk``).
+        center_prior (Tensor): (B, P, G) prior, 0 off the candidates.
+        loss_loc (Tensor, optional): (B, P, G) L_loc; None without gts.
+        neg_weights (Tensor): (B, P, C) w-.
+    """
+    num_level_points: List[int]
+    cls_score: Tensor
+    bbox_pred: Tensor
+    objectness: Tensor
+    gt: BatchGT
+    inside: Tensor
+    center_prior: Tensor
+    loss_loc: Optional[Tensor]
+    neg_weights: Tensor
+
+
+class AutoAssignment(NamedTuple):
+    """What AutoAssign assigns (``AutoAssignHead.assignment``).
+
+    Attributes:
+        num_level_points (list[int]): P_l, points of each level.
+        gt (BatchGT): the packed gts.
+        inside (Tensor): (B, P, G) bool, candidate points of each gt.
+        center_prior (Tensor): (B, P, G) centre prior G(d), 0 off the
+            candidates.
+        pos_weights (Tensor): (B, P, G) w+, summing to 1 over each gt's
+            candidates (paper Eq. 5-6).
+        neg_weights (Tensor): (B, P, C) w- of each point and class.
+    """
+    num_level_points: List[int]
+    gt: BatchGT
+    inside: Tensor
+    center_prior: Tensor
+    pos_weights: Tensor
+    neg_weights: Tensor
 
 
 @MODELS.register_module()
@@ -198,6 +244,57 @@ class AutoAssignHead(AnchorFreeHead):
               objectnesses: List[Tensor],
               batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
         """fp32 body of :meth:`loss_by_feat`."""
+        t = self._pair_terms(cls_scores, bbox_preds, objectnesses,
+                             batch_gt_instances)
+        gt = t.gt
+        # Both normalisers are reduced on every rank, with or without gts,
+        # so that ranks never wait on a collective another rank skipped.
+        pos_avg_factor = mean_over_ranks(t.bbox_pred.new_tensor(
+            sum(gt.num_gts)))
+        neg_avg_factor = mean_over_ranks(t.center_prior.detach().sum())
+
+        if gt.max_num_gts == 0:
+            loss_neg, _ = autoassign_confidences(
+                t.cls_score, t.objectness, t.neg_weights, gt.labels)
+            # Zero losses that still touch every parameter of the head, so
+            # DDP's gradient reduction sees them on every rank.
+            loss_pos = connected_zero(t.bbox_pred)
+            loss_center = connected_zero(t.objectness, self.center_prior.mean,
+                                         self.center_prior.sigma)
+            return dict(
+                loss_pos=loss_pos,
+                loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
+                loss_center=loss_center)
+
+        # P(cls) * P(obj) of each point for each gt's class, (B, P, G)
+        loss_neg, p_cls = autoassign_confidences(t.cls_score, t.objectness,
+                                                 t.neg_weights, gt.labels)
+        p_pos = p_cls * torch.exp(-t.loss_loc)
+        loss_pos = autoassign_pos_loss(p_pos, t.center_prior, gt.valid)
+
+        # Centre loss: num_gts / sum of the prior per image pushes the prior
+        # to cover the objects' points; images whose gts hold no point add a
+        # connected zero instead (the prior is all zero there).
+        prior_sum = t.center_prior.sum(dim=(1, 2))  # (B,)
+        img_num_gts = prior_sum.new_tensor(gt.num_gts)
+        loss_center = torch.where(
+            t.inside.any(dim=2).any(dim=1),
+            img_num_gts / prior_sum.clamp(min=EPS), prior_sum * 0).mean()
+
+        return dict(
+            loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
+            loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
+            loss_center=loss_center * self.center_loss_weight)
+
+    def _pair_terms(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
+                    objectnesses: List[Tensor],
+                    batch_gt_instances: InstanceList) -> 'PairTerms':
+        """What the loss and :meth:`assignment` share: the batch's outputs,
+        gts, candidates, centre prior, pairwise L_loc and negative weights.
+
+        L_loc is None when the batch has no gt; the negative weights are
+        then all 1 (every point is background).
+        """
         device = cls_scores[0].device
         featmap_sizes = [f.shape[-2:] for f in cls_scores]
         level_points = self.prior_generator.grid_priors(
@@ -213,58 +310,52 @@ class AutoAssignHead(AnchorFreeHead):
         num_imgs, num_points, num_classes = cls_score.shape
 
         inside, gt = self.get_targets(points, batch_gt_instances)
-        num_gts = gt.max_num_gts
-        all_num_gt = sum(gt.num_gts)
         center_prior, inside = self.center_prior(points, point_strides,
                                                  gt.bboxes, gt.labels,
                                                  gt.valid, inside)
-
         pred_bboxes = self.bbox_coder.decode(
             points[None].expand(num_imgs, -1, -1), bbox_pred)  # (B, P, 4)
+        loss_loc = None
+        if gt.max_num_gts == 0:
+            neg_weights = torch.ones_like(cls_score)
+        else:
+            # L_loc of every (point, gt) pair, (B, P, G)
+            loss_loc, ious = self._pairwise_loc_loss(pred_bboxes, gt.bboxes)
+            neg_weights = self.assigner.negative_weights(
+                pred_bboxes.detach(), gt.bboxes, gt.labels, gt.valid, inside,
+                num_classes, ious=ious)
+        return PairTerms([len(p) for p in level_points], cls_score, bbox_pred,
+                         objectness, gt, inside, center_prior, loss_loc,
+                         neg_weights)
 
-        # Both normalisers are reduced on every rank, with or without gts,
-        # so that ranks never wait on a collective another rank skipped.
-        pos_avg_factor = mean_over_ranks(bbox_pred.new_tensor(all_num_gt))
-        neg_avg_factor = mean_over_ranks(center_prior.detach().sum())
+    @torch.no_grad()
+    def assignment(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
+                   objectnesses: List[Tensor],
+                   batch_gt_instances: InstanceList) -> 'AutoAssignment':
+        """The weights the loss gives each point, for inspection
+        (``tools/show_assignment.py``); the loss's own code, no gradients.
 
-        if num_gts == 0:
-            loss_neg, _ = autoassign_confidences(
-                cls_score, objectness, torch.ones_like(cls_score), gt.labels)
-            # Zero losses that still touch every parameter of the head, so
-            # DDP's gradient reduction sees them on every rank.
-            loss_pos = connected_zero(bbox_pred)
-            loss_center = connected_zero(objectness, self.center_prior.mean,
-                                         self.center_prior.sigma)
-            return dict(
-                loss_pos=loss_pos,
-                loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
-                loss_center=loss_center)
+        Args: as :meth:`loss_by_feat`.
 
-        # L_loc of every (point, gt) pair, (B, P, G)
-        loss_loc, ious = self._pairwise_loc_loss(pred_bboxes, gt.bboxes)
-        neg_weights = self.assigner.negative_weights(
-            pred_bboxes.detach(), gt.bboxes, gt.labels, gt.valid, inside,
-            num_classes, ious=ious)
-
-        # P(cls) * P(obj) of each point for each gt's class, (B, P, G)
-        loss_neg, p_cls = autoassign_confidences(cls_score, objectness,
-                                                 neg_weights, gt.labels)
-        p_pos = p_cls * torch.exp(-loss_loc)
-        loss_pos = autoassign_pos_loss(p_pos, center_prior, gt.valid)
-
-        # Centre loss: num_gts / sum of the prior per image pushes the prior
-        # to cover the objects' points; images whose gts hold no point add a
-        # connected zero instead (the prior is all zero there).
-        prior_sum = center_prior.sum(dim=(1, 2))  # (B,)
-        img_num_gts = prior_sum.new_tensor(gt.num_gts)
-        loss_center = torch.where(
-            inside.any(dim=2).any(dim=1),
-            img_num_gts / prior_sum.clamp(min=EPS), prior_sum * 0).mean()
-
-        return dict(
-            loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
-            loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
-            loss_center=loss_center * self.center_loss_weight)
+        Returns:
+            AutoAssignment: per level point counts, the packed gts, and the
+            (B, P, G) candidates, centre prior and positive weights w+, and
+            the (B, P, C) negative weights w-.
+        """
+        device = cls_scores[0].device
+        with torch.autocast(device_type=device.type, enabled=False):
+            t = self._pair_terms([c.float() for c in cls_scores],
+                                 [b.float() for b in bbox_preds],
+                                 [o.float() for o in objectnesses],
+                                 batch_gt_instances)
+            pos_weights = torch.zeros_like(t.center_prior)
+            if t.gt.max_num_gts:
+                _, p_cls = autoassign_confidences(
+                    t.cls_score, t.objectness, t.neg_weights, t.gt.labels)
+                pos_weights = autoassign_pos_weights(
+                    p_cls * torch.exp(-t.loss_loc), t.center_prior)
+        return AutoAssignment(t.num_level_points, t.gt, t.inside,
+                              t.center_prior, pos_weights, t.neg_weights)
 
     def _pairwise_loc_loss(self, pred_bboxes: Tensor, gt_bboxes: Tensor
                            ) -> Tuple[Tensor, Optional[Tensor]]:

@@ -44,20 +44,35 @@ def autoassign_pos_loss(p_pos: Tensor, center_prior: Tensor,
     Returns:
         Tensor: scalar, the unweighted, unnormalised sum over real gts.
     """
-    confidence_weight = torch.exp(p_pos * CONFIDENCE_TAU)
-    # The product is formed twice, as in mmdet: reusing one tensor for the
-    # numerator and the normaliser sums their gradients before the multiply
-    # by the prior, which rounds differently where the two nearly cancel.
-    # Two nodes keep mmdet's rounding.
-    weights = (confidence_weight * center_prior) / (
-        confidence_weight * center_prior).sum(
-            dim=1, keepdim=True).clamp(min=EPS)
+    weights = autoassign_pos_weights(p_pos, center_prior)
     reweighted_p_pos = (p_pos * weights).sum(dim=1)  # (B, G)
     loss = F.binary_cross_entropy(
         reweighted_p_pos, torch.ones_like(reweighted_p_pos), reduction='none')
     # where(), not a product with the mask: padding's BCE(0, 1) = 100 must
     # not reach the graph even multiplied by zero.
     return torch.where(gt_valid, loss, loss.new_zeros(())).sum()
+
+
+def autoassign_pos_weights(p_pos: Tensor, center_prior: Tensor) -> Tensor:
+    """The positive weights w+ = exp(tau * P+) * G(d), normalised over each
+    gt's points (Eq. 5-6), differentiable.
+
+    Args:
+        p_pos (Tensor): (B, P, G) joint confidence P+.
+        center_prior (Tensor): (B, P, G) centre prior, 0 outside the gt.
+
+    Returns:
+        Tensor: (B, P, G) weights; each gt's column sums to 1 (0 for a gt
+        with no candidate point).
+    """
+    confidence_weight = torch.exp(p_pos * CONFIDENCE_TAU)
+    # The product is formed twice, as in mmdet: reusing one tensor for the
+    # numerator and the normaliser sums their gradients before the multiply
+    # by the prior, which rounds differently where the two nearly cancel.
+    # Two nodes keep mmdet's rounding.
+    return (confidence_weight * center_prior) / (
+        confidence_weight * center_prior).sum(
+            dim=1, keepdim=True).clamp(min=EPS)
 
 
 class _JointConfidence(torch.autograd.Function):
