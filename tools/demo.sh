@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: set up .venv (first run only), generate the shapes dataset
 # (when absent), train AutoAssign on it, evaluate it on its val split (COCO
-# bbox mAP; proposal recall for the RPN configs), and draw detections on a
-# few val images. The best checkpoint (by that metric) is the one evaluated.
+# bbox mAP; proposal recall for the RPN configs), draw detections next to
+# the ground truth on a few val images, and plot the training curves (losses
+# and val metric per epoch). The best checkpoint (by that metric) is the one
+# evaluated.
 #
 #   bash tools/demo.sh                       # everything, ~10 min on 2 cores
 #   bash tools/demo.sh --cfg-options train_cfg.max_epochs=1   # quick look
@@ -27,5 +29,8 @@ CKPT=$(ls -t "$WORK_DIR"/best_coco_*_epoch_*.pth | head -n 1)
 $PY tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test"
 $PY tools/visualize_detections.py "$CONFIG" "$CKPT" \
     --out "$WORK_DIR/detections.png"
+$PY tools/plot_curves.py "$WORK_DIR" --out "$WORK_DIR/curves.png"
 echo "checkpoint: $CKPT"
-echo "training took $((trained - start)) s; detections drawn in $WORK_DIR/detections.png"
+echo "training took $((trained - start)) s"
+echo "detections drawn in $WORK_DIR/detections.png"
+echo "training curves (losses, val metric per epoch) in $WORK_DIR/curves.png"

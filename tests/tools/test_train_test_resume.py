@@ -1,4 +1,5 @@
-"""End to end: tools/train.py -> tools/test.py -> --resume -> mim train.
+"""End to end: tools/train.py -> tools/test.py -> --resume -> the pictures
+(plot_curves.py, visualize_detections.py) -> mim train.
 
 Runs the real scripts in subprocesses on a handful of shapes images
 (generated into a temporary folder), one short epoch each.
@@ -91,6 +92,22 @@ def test_train_test_resume_and_mim(config, shapes_root, tmp_path):
     assert 'resumed epoch: 1' in out, out[-2000:]
     assert osp.exists(osp.join(work_dir, 'epoch_2.pth'))
     assert 'Epoch(train) [2]' in out.replace('  ', ' ')
+
+    # tools/demo.sh's pictures: the curves of both runs (2 iterations an
+    # epoch), the detections of the last checkpoint next to the ground truth
+    curves = str(tmp_path / 'curves.png')
+    out = run([py, 'tools/plot_curves.py', work_dir, '--out', curves], ROOT)
+    assert '2 loss points to iteration 4, 2 validations' in out, out
+    assert osp.getsize(curves) > 20000
+    pictures = str(tmp_path / 'detections.png')
+    out = run([py, 'tools/visualize_detections.py', config,
+               osp.join(work_dir, 'epoch_2.pth'), '--out', pictures,
+               '--num', '2', '--cfg-options', *data_options(shapes_root, 2)],
+              ROOT)
+    shown = ('top 10 proposals' if 'rpn' in osp.basename(config) else
+             'predictions with score >= 0.5')
+    assert f'2 images, ground truth and {shown}' in out, out[-2000:]
+    assert osp.getsize(pictures) > 20000
 
     # the OpenMMLab entry point: mim finds tools/train.py through plugin/.mim
     mim_dir = str(tmp_path / 'mim')
