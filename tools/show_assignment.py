@@ -19,6 +19,7 @@ Without --checkpoint the model is an untrained one (as at the first
 iteration); the pictures say so where weights depend on the predictions.
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -56,6 +57,26 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def gts_in_input_pixels(dataset_cfg: Config) -> Config:
+    """The dataset config with ``LoadAnnotations`` right after the image is
+    loaded, so that every transform moves the boxes with the image.
+
+    mmdet's test pipelines load the annotations after ``Resize``: their gt
+    boxes stay in original pixels (they are only for evaluation), while
+    the head assigns in input pixels.
+    """
+    dataset_cfg = copy.deepcopy(dataset_cfg)
+    inner = dataset_cfg
+    while 'pipeline' not in inner and 'dataset' in inner:
+        inner = inner.dataset  # RepeatDataset, ClassBalancedDataset...
+    names = [t['type'].split('.')[-1] for t in inner.pipeline]
+    if 'LoadAnnotations' in names and 'LoadImageFromFile' in names:
+        load = inner.pipeline.pop(names.index('LoadAnnotations'))
+        names.remove('LoadAnnotations')
+        inner.pipeline.insert(names.index('LoadImageFromFile') + 1, load)
+    return dataset_cfg
+
+
 def main() -> None:
     args = parse_args()
     cfg = Config.fromfile(args.config)
@@ -81,7 +102,8 @@ def main() -> None:
     # mmdet's RPN detector keeps its head as bbox_head, two-stage ones as
     # rpn_head
     head = getattr(model, 'rpn_head', None) or model.bbox_head
-    dataset = DATASETS.build(cfg[f'{args.split}_dataloader'].dataset)
+    dataset = DATASETS.build(gts_in_input_pixels(
+        cfg[f'{args.split}_dataloader'].dataset))
     classes = dataset.metainfo['classes']
 
     records = []

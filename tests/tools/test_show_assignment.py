@@ -73,3 +73,14 @@ def test_with_a_checkpoint_on_val_images(shapes_root, tmp_path):
         summary = json.load(f)
     assert summary['split'] == 'val' and summary['checkpoint'] == ckpt
     assert len(summary['images']) == 2
+    # the gts are in input pixels, although mmdet's test pipeline loads
+    # them after Resize (keep_ratio into 320 x 320)
+    with open(osp.join(shapes_root, 'annotations/instances_val.json')) as f:
+        coco = json.load(f)
+    img = coco['images'][0]
+    scale = min(320 / img['width'], 320 / img['height'])
+    x, y, w, h = [a for a in coco['annotations']
+                  if a['image_id'] == img['id']][0]['bbox']
+    expected = [x * scale, y * scale, (x + w) * scale, (y + h) * scale]
+    box = summary['images'][0]['gts'][0]['box']
+    assert box == pytest.approx(expected, abs=0.06)
