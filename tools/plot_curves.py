@@ -287,7 +287,7 @@ def _draw(runs, out, losses, metrics, smooth, logy, dpi, title):
             ax.yaxis.set_minor_formatter(NullFormatter())
         ax.set_title('loss (total)' if key == 'loss' else key)
         ax.set_xlabel('iteration')
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         ax.grid(True, alpha=0.3, which='both' if ax.get_yscale() == 'log'
                 else 'major')
 
