@@ -9,6 +9,8 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
+# the --cfg-options that point a shapes config at a generated dataset
+from test_train_test_resume import data_options
 
 from plugin.datasets import ensure_shapes_dataset
 
@@ -30,10 +32,7 @@ def shapes_root(tmp_path_factory):
 def show(config, root, out, *extra):
     args = [
         sys.executable, 'tools/show_assignment.py', config, '--images', '2',
-        '--out', out, '--cfg-options', f'shapes_dataset.out_dir={root}',
-        f'train_dataloader.dataset.data_root={root}',
-        f'val_dataloader.dataset.data_root={root}',
-        f'test_dataloader.dataset.data_root={root}', *extra
+        '--out', out, *extra, '--cfg-options', *data_options(root, 1)
     ]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
