@@ -141,8 +141,10 @@ def _grid_extent(points: np.ndarray, stride: float
             points[:, 1].max() + half, points[:, 1].min() - half)
 
 
-def _split(values: Tensor, counts: Sequence[int]) -> List[Tensor]:
-    return list(torch.split(values, list(counts)))
+def _bounds(counts: Sequence[int]) -> List[Tuple[int, int]]:
+    """(start, end) of each level in the concatenated anchors / points."""
+    ends = np.cumsum(counts).tolist()
+    return list(zip([0] + ends[:-1], ends))
 
 
 # ----------------------------------------------------------------------
@@ -161,65 +163,51 @@ def _rpn(head: RPNHead, outs, data_sample, untrained: bool
                                None if ignore is None else [ignore], device)
     anchors = targets.anchors
     gt_inds = targets.assignment.gt_inds[0]  # (N,)
-    valid = targets.valid[0]
     samples = targets.samples
-    sampled = samples.inds[0]
-    sampled_neg = sampled[samples.neg[0]]
-    sampled_pos = sampled[samples.pos[0]]
+    is_pos = gt_inds > 0
+    ignored = (gt_inds < 0) & targets.valid[0]
+    sampled_pos = torch.zeros_like(is_pos)
+    sampled_pos[samples.inds[0][samples.pos[0]]] = True
+    sampled_neg = torch.zeros_like(is_pos)
+    sampled_neg[samples.inds[0][samples.neg[0]]] = True
     centers = ((anchors[:, :2] + anchors[:, 2:]) / 2)
     num_gts = len(boxes)
-    strides = head.prior_generator.strides
     level_names = [f'stride {s[0] if isinstance(s, tuple) else s}'
-                   for s in strides]
+                   for s in head.prior_generator.strides]
 
     # IoU of every gt with every anchor that takes part: for the gts'
     # best anchors (drawn) and the notes (why a gt got none)
     overlaps = batch_overlaps(
         get_box_tensor(gt.bboxes).float()[None], anchors,
         mode='iou')[0] if num_gts else anchors.new_zeros((0, len(anchors)))
-    overlaps = overlaps.masked_fill(~valid[None], -1)
+    overlaps = overlaps.masked_fill(~targets.valid[0][None], -1)
+    gt_ids = torch.arange(1, num_gts + 1, device=device)[:, None]
 
     positives = np.zeros((num_gts, len(sizes)), dtype=np.int64)
     row = []
-    level_of = torch.repeat_interleave(
-        torch.arange(len(sizes), device=device),
-        torch.tensor(targets.num_level_anchors, device=device))
-    is_pos = gt_inds > 0
-    if num_gts:
-        pair = torch.zeros((num_gts, len(sizes)), dtype=torch.long,
-                           device=device)
-        pair.index_put_((gt_inds[is_pos] - 1, level_of[is_pos]),
-                        torch.ones_like(gt_inds[is_pos]), accumulate=True)
-        positives = pair.cpu().numpy()
     for lvl, (lo, hi) in enumerate(_bounds(targets.num_level_anchors)):
-        in_level = level_of == lvl
-        pos_l = is_pos & in_level
-        ign_l = (gt_inds < 0) & valid & in_level
-        neg_l = torch.zeros_like(in_level)
-        neg_l[sampled_neg] = True
-        neg_l &= in_level
-        sampled_pos_l = torch.zeros_like(in_level)
-        sampled_pos_l[sampled_pos] = True
-        sampled_pos_l &= in_level
-        best_boxes = []
-        for g in range(num_gts):  # a handful of boxes per gt, for the eye
-            mine = (gt_inds[lo:hi] == g + 1)
-            if mine.any():
-                ious = overlaps[g, lo:hi].masked_fill(~mine, -2)
-                top = ious.topk(min(BOXES_PER_GT, int(mine.sum()))).indices
-                best_boxes.append(anchors[lo:hi][top])
+        pos_l = is_pos[lo:hi]
+        positives[:, lvl] = torch.bincount(
+            gt_inds[lo:hi][pos_l] - 1, minlength=num_gts).cpu().numpy()
+        # each gt's few best positive anchors of the level, for the eye
+        mine = gt_inds[lo:hi][None] == gt_ids  # (G, n)
+        best = overlaps[:, lo:hi].masked_fill(~mine, -2).topk(
+            min(BOXES_PER_GT, hi - lo), dim=1)
+        best_boxes = anchors[lo:hi][best.indices[best.values > -2]]
         row.append(Panel(
             title=f'{level_names[lvl]}: {int(pos_l.sum())} positive '
-            f'({int(sampled_pos_l.sum())} sampled), {int(ign_l.sum())} '
-            f'ignored, {int(neg_l.sum())} sampled negative',
+            f'({int(sampled_pos[lo:hi].sum())} sampled), '
+            f'{int(ignored[lo:hi].sum())} ignored, '
+            f'{int(sampled_neg[lo:hi].sum())} sampled negative',
             points={
                 'ignored (IoU between the thresholds)':
-                    centers[ign_l].cpu().numpy(),
-                'sampled negative': centers[neg_l].cpu().numpy(),
-                'positive (anchor centre)': centers[pos_l].cpu().numpy(),
+                    centers[lo:hi][ignored[lo:hi]].cpu().numpy(),
+                'sampled negative':
+                    centers[lo:hi][sampled_neg[lo:hi]].cpu().numpy(),
+                'positive (anchor centre)':
+                    centers[lo:hi][pos_l].cpu().numpy(),
             },
-            boxes={'best positive anchors': torch.cat(best_boxes).cpu().numpy()
-                   if best_boxes else np.zeros((0, 4))}))
+            boxes={'best positive anchors': best_boxes.cpu().numpy()}))
 
     assigner = head.assigner
     notes = []
@@ -241,11 +229,6 @@ def _rpn(head: RPNHead, outs, data_sample, untrained: bool
                            [[p] for p in row], caption)
 
 
-def _bounds(counts: Sequence[int]) -> List[Tuple[int, int]]:
-    ends = np.cumsum(counts).tolist()
-    return list(zip([0] + ends[:-1], ends))
-
-
 # ----------------------------------------------------------------------
 # AutoAssign
 # ----------------------------------------------------------------------
@@ -260,7 +243,7 @@ def _autoassign(head: AutoAssignHead, outs, data_sample, untrained: bool
     level_names = [f'stride {s}' for s in head.strides]
     points = torch.cat(head.prior_generator.grid_priors(
         sizes, dtype=torch.float32, device=device))
-    counts = result.num_level_points
+    bounds = _bounds(result.num_level_points)
     inside = result.inside[0, :, :num_gts]  # (P, G)
     prior = result.center_prior[0, :, :num_gts]
     pos_w = result.pos_weights[0, :, :num_gts]
@@ -269,15 +252,14 @@ def _autoassign(head: AutoAssignHead, outs, data_sample, untrained: bool
     neg_w = result.neg_weights[0].amin(dim=1)  # (P,)
 
     positives = np.stack([
-        part.sum(0).cpu().numpy() for part in _split(inside.long(), counts)
-    ], 1) if num_gts else np.zeros((0, len(counts)), dtype=np.int64)
+        inside[lo:hi].sum(0).cpu().numpy() for lo, hi in bounds
+    ], 1) if num_gts else np.zeros((0, len(bounds)), dtype=np.int64)
     # each gt's w+ scaled to its own peak, so small and large gts show alike
     pos_rel = pos_w / pos_w.amax(dim=0, keepdim=True).clamp(min=1e-12)
 
     rows = []
-    for lvl, (p, pts) in enumerate(zip(
-            _split(torch.arange(len(points), device=device), counts),
-            _split(points, counts))):
+    for lvl, (lo, hi) in enumerate(bounds):
+        p, pts = slice(lo, hi), points[lo:hi]
         h, w = sizes[lvl]
         extent = _grid_extent(pts.cpu().numpy(), head.strides[lvl])
 
@@ -292,11 +274,11 @@ def _autoassign(head: AutoAssignHead, outs, data_sample, untrained: bool
             Panel(f'{name}: centre prior (max over gts), {n_cand} '
                   f'candidates',
                   grid(prior[p].amax(dim=1) if num_gts else
-                       torch.zeros(len(p))), extent, 'G(d)',
+                       torch.zeros(hi - lo)), extent, 'G(d)',
                   points={'candidate point': cand}),
             Panel(f'{name}: positive weight w+ (per gt, / its max)',
                   grid(pos_rel[p].amax(dim=1) if num_gts else
-                       torch.zeros(len(p))), extent, 'w+ / max w+'),
+                       torch.zeros(hi - lo)), extent, 'w+ / max w+'),
             Panel(f'{name}: negative weight w- (min over classes)',
                   grid(neg_w[p]), extent, 'w-', mask_zero=False),
         ])
