@@ -241,8 +241,7 @@ def _autoassign(head: AutoAssignHead, outs, data_sample, untrained: bool
     num_gts = len(boxes)
     sizes = [tuple(c.shape[-2:]) for c in cls_scores]
     level_names = [f'stride {s}' for s in head.strides]
-    points = torch.cat(head.prior_generator.grid_priors(
-        sizes, dtype=torch.float32, device=device))
+    points = result.points
     bounds = _bounds(result.num_level_points)
     inside = result.inside[0, :, :num_gts]  # (P, G)
     prior = result.center_prior[0, :, :num_gts]

@@ -42,6 +42,7 @@ class PairTerms(NamedTuple):
     """The batch-level terms of the loss (see ``AutoAssignHead._pair_terms``).
 
     Attributes:
+        points (Tensor): (P, 2) points of all levels.
         num_level_points (list[int]): P_l, points of each level.
         cls_score, bbox_pred, objectness (Tensor): (B, P, C), (B, P, 4)
             and (B, P, 1) outputs, levels concatenated.
@@ -51,6 +52,7 @@ class PairTerms(NamedTuple):
         loss_loc (Tensor, optional): (B, P, G) L_loc; None without gts.
         neg_weights (Tensor): (B, P, C) w-.
     """
+    points: Tensor
     num_level_points: List[int]
     cls_score: Tensor
     bbox_pred: Tensor
@@ -66,6 +68,7 @@ class AutoAssignment(NamedTuple):
     """What AutoAssign assigns (``AutoAssignHead.assignment``).
 
     Attributes:
+        points (Tensor): (P, 2) points of all levels.
         num_level_points (list[int]): P_l, points of each level.
         gt (BatchGT): the packed gts.
         inside (Tensor): (B, P, G) bool, candidate points of each gt.
@@ -75,6 +78,7 @@ class AutoAssignment(NamedTuple):
             candidates (paper Eq. 5-6).
         neg_weights (Tensor): (B, P, C) w- of each point and class.
     """
+    points: Tensor
     num_level_points: List[int]
     gt: BatchGT
     inside: Tensor
@@ -324,9 +328,9 @@ class AutoAssignHead(AnchorFreeHead):
             neg_weights = self.assigner.negative_weights(
                 pred_bboxes.detach(), gt.bboxes, gt.labels, gt.valid, inside,
                 num_classes, ious=ious)
-        return PairTerms([len(p) for p in level_points], cls_score, bbox_pred,
-                         objectness, gt, inside, center_prior, loss_loc,
-                         neg_weights)
+        return PairTerms(points, [len(p) for p in level_points], cls_score,
+                         bbox_pred, objectness, gt, inside, center_prior,
+                         loss_loc, neg_weights)
 
     @torch.no_grad()
     def assignment(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
@@ -338,9 +342,9 @@ class AutoAssignHead(AnchorFreeHead):
         Args: as :meth:`loss_by_feat`.
 
         Returns:
-            AutoAssignment: per level point counts, the packed gts, and the
-            (B, P, G) candidates, centre prior and positive weights w+, and
-            the (B, P, C) negative weights w-.
+            AutoAssignment: the points and their count per level, the
+            packed gts, the (B, P, G) candidates, centre prior and positive
+            weights w+, and the (B, P, C) negative weights w-.
         """
         device = cls_scores[0].device
         with torch.autocast(device_type=device.type, enabled=False):
@@ -354,7 +358,7 @@ class AutoAssignHead(AnchorFreeHead):
                     t.cls_score, t.objectness, t.neg_weights, t.gt.labels)
                 pos_weights = autoassign_pos_weights(
                     p_cls * torch.exp(-t.loss_loc), t.center_prior)
-        return AutoAssignment(t.num_level_points, t.gt, t.inside,
+        return AutoAssignment(t.points, t.num_level_points, t.gt, t.inside,
                               t.center_prior, pos_weights, t.neg_weights)
 
     def _pairwise_loc_loss(self, pred_bboxes: Tensor, gt_bboxes: Tensor
