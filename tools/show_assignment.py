@@ -36,6 +36,7 @@ import plugin  # noqa: F401  (registers the heads, safe checkpoint loading)
 from plugin.analysis import (collect_assignment, draw_assignment,
                              format_table, summarise)
 from plugin.utils import prepare_datasets
+from plugin.utils.data_check import leaf_dataset_cfgs
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,14 +67,13 @@ def gts_in_input_pixels(dataset_cfg: Config) -> Config:
     the head assigns in input pixels.
     """
     dataset_cfg = copy.deepcopy(dataset_cfg)
-    inner = dataset_cfg
-    while 'pipeline' not in inner and 'dataset' in inner:
-        inner = inner.dataset  # RepeatDataset, ClassBalancedDataset...
-    names = [t['type'].split('.')[-1] for t in inner.pipeline]
-    if 'LoadAnnotations' in names and 'LoadImageFromFile' in names:
-        load = inner.pipeline.pop(names.index('LoadAnnotations'))
-        names.remove('LoadAnnotations')
-        inner.pipeline.insert(names.index('LoadImageFromFile') + 1, load)
+    for inner in leaf_dataset_cfgs(dataset_cfg):  # wrappers unwrapped
+        pipeline = inner.get('pipeline') or []
+        names = [t['type'].split('.')[-1] for t in pipeline]
+        if 'LoadAnnotations' in names and 'LoadImageFromFile' in names:
+            load = pipeline.pop(names.index('LoadAnnotations'))
+            names.remove('LoadAnnotations')
+            pipeline.insert(names.index('LoadImageFromFile') + 1, load)
     return dataset_cfg
 
 

@@ -43,15 +43,15 @@ LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 EVALUATORS = ('val_evaluator', 'test_evaluator')
 
 
-def _unwrap(dataset: ConfigDict) -> Iterator[ConfigDict]:
+def leaf_dataset_cfgs(dataset: ConfigDict) -> Iterator[ConfigDict]:
     """The leaf datasets of a dataset config: RepeatDataset,
     ClassBalancedDataset, MultiImageMixDataset (``dataset``) and
     ConcatDataset (``datasets``) unwrapped."""
     if 'datasets' in dataset:
         for inner in dataset['datasets']:
-            yield from _unwrap(inner)
+            yield from leaf_dataset_cfgs(inner)
     elif 'dataset' in dataset:
-        yield from _unwrap(dataset['dataset'])
+        yield from leaf_dataset_cfgs(dataset['dataset'])
     else:
         yield dataset
 
@@ -63,7 +63,7 @@ def _dataset_cfgs(cfg: Config) -> Iterator[Tuple[str, ConfigDict]]:
         loader = cfg.get(key)
         if not loader or loader.get('dataset') is None:
             continue
-        for dataset in _unwrap(loader['dataset']):
+        for dataset in leaf_dataset_cfgs(loader['dataset']):
             yield key, dataset
 
 
