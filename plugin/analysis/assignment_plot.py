@@ -42,9 +42,8 @@ def draw_assignment(assignment: ImageAssignment, image: np.ndarray,
         title: the figure's first title line (image, split, model).
         out: the PNG's path.
     """
-    import matplotlib
-    matplotlib.use('Agg')  # files only, no display needed
-    import matplotlib.pyplot as plt
+    # a Figure of its own, not pyplot's: no global backend or state changes
+    from matplotlib.figure import Figure
 
     rows = assignment.panels
     if all(len(r) == 1 for r in rows):  # one panel a level: fill a grid
@@ -53,9 +52,10 @@ def draw_assignment(assignment: ImageAssignment, image: np.ndarray,
         rows = [flat[i:i + ncols] for i in range(0, len(flat), ncols)]
     ncols = max(len(r) for r in rows)
     # constrained layout keeps titles, colour bars and the legend apart
-    fig, axes = plt.subplots(
-        len(rows), ncols, squeeze=False, layout='constrained',
-        figsize=(PANEL_INCHES * ncols * 1.15, PANEL_INCHES * len(rows) + 1.4))
+    fig = Figure(layout='constrained',
+                 figsize=(PANEL_INCHES * ncols * 1.15,
+                          PANEL_INCHES * len(rows) + 1.4))
+    axes = fig.subplots(len(rows), ncols, squeeze=False)
     height, width = image.shape[:2]
     for r, row in enumerate(rows):
         for c in range(ncols):
@@ -81,7 +81,6 @@ def draw_assignment(assignment: ImageAssignment, image: np.ndarray,
              + (', '.join(f'gt {g}' for g in missing) if missing else 'none')]
     fig.suptitle('\n'.join(lines), fontsize=11)
     fig.savefig(out, dpi=100)
-    plt.close(fig)
 
 
 def _draw_panel(fig, ax, panel, image: np.ndarray,
@@ -109,19 +108,18 @@ def _draw_panel(fig, ax, panel, image: np.ndarray,
                        else 0,
                        **style)
     for name, boxes in panel.boxes.items():
-        for i, (x1, y1, x2, y2) in enumerate(boxes):
+        for x1, y1, x2, y2 in boxes:
             ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False,
-                                   ec='#ffdd00', lw=1, ls='--',
-                                   label=name if i == 0 else None))
+                                   ec='#ffdd00', lw=1, ls='--', label=name))
     for g, ((x1, y1, x2, y2), label) in enumerate(
             zip(assignment.gt_bboxes, assignment.gt_labels)):
         none = assignment.positives[g].sum() == 0
         colour = '#ff00ff' if none else GT_COLOUR
+        # repeated labels are merged by the figure's legend
         ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False,
                                ec=colour, lw=1.5,
-                               label=('gt without positive' if none else 'gt')
-                               if g == _first(assignment, none) else None))
-        ax.text(x1, y1 - 1, f'{g}:{classes[label] if label < len(classes) else label}',
+                               label='gt without positive' if none else 'gt'))
+        ax.text(x1, y1 - 1, f'{g}:{_class_name(classes, label)}',
                 color=colour, fontsize=7, va='bottom',
                 bbox=dict(fc='black', alpha=0.5, pad=0.5, lw=0))
     ax.set_title(textwrap.fill(panel.title, 52), fontsize=9)
@@ -129,12 +127,9 @@ def _draw_panel(fig, ax, panel, image: np.ndarray,
     ax.set_yticks([])
 
 
-def _first(assignment: ImageAssignment, none: bool) -> int:
-    """Index of the first gt with (``none``: without) positives, so each
-    legend entry appears once."""
-    has = assignment.positives.sum(1) > 0
-    idx = np.flatnonzero(~has if none else has)
-    return int(idx[0]) if len(idx) else -1
+def _class_name(classes: Sequence[str], label: int) -> str:
+    """The class name of ``label``, or the label itself past the list."""
+    return classes[label] if label < len(classes) else str(label)
 
 
 def summarise(records: List[Dict], classes: Sequence[str]) -> Dict:
@@ -160,7 +155,7 @@ def summarise(records: List[Dict], classes: Sequence[str]) -> Dict:
         for g, (box, label) in enumerate(zip(a.gt_bboxes, a.gt_labels)):
             gts.append(dict(
                 index=g, label=int(label),
-                name=classes[label] if label < len(classes) else str(label),
+                name=_class_name(classes, label),
                 box=[round(float(v), 1) for v in box],
                 size=[round(float(box[2] - box[0]), 1),
                       round(float(box[3] - box[1]), 1)],
