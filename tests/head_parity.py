@@ -80,6 +80,24 @@ def check_matches_mmdet(ours: torch.nn.Module, theirs: torch.nn.Module,
     return our_losses, our_grads
 
 
+def make_twin_heads(make_ours: Callable[[], torch.nn.Module],
+                    make_theirs: Callable[[], torch.nn.Module],
+                    scale: float = 0.5, seed: int = 0
+                    ) -> Tuple[torch.nn.Module, torch.nn.Module]:
+    """Our head, initialised and then moved away from its init by seeded
+    gaussian noise of ``scale`` (so that every loss term matters), and
+    mmdet's head holding the same weights."""
+    torch.manual_seed(seed)
+    ours = make_ours()
+    ours.init_weights()
+    with torch.no_grad():
+        for p in ours.parameters():
+            p.add_(torch.randn_like(p) * scale)
+    theirs = make_theirs()
+    theirs.load_state_dict(ours.state_dict(), strict=True)
+    return ours, theirs
+
+
 def check_state_dicts_load_both_ways(ours: torch.nn.Module,
                                      theirs: torch.nn.Module,
                                      fresh_ours: torch.nn.Module,

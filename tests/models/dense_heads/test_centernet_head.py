@@ -27,17 +27,11 @@ def head_cfg(**overrides):
 
 def make_heads(scale=0.5, **overrides):
     """Our head and mmdet's, with the same randomised weights."""
-    torch.manual_seed(0)
-    ours = CenterNetHead(**head_cfg(**overrides))
-    ours.init_weights()
-    with torch.no_grad():  # move away from the init so every term matters
-        for p in ours.parameters():
-            p.add_(torch.randn_like(p) * scale)
     mm_cfg = head_cfg(**overrides)
-    mm_cfg.pop('heatmap_clamp', None)
-    theirs = MMDetCenterNetHead(**mm_cfg)
-    theirs.load_state_dict(ours.state_dict(), strict=True)
-    return ours, theirs
+    mm_cfg.pop('heatmap_clamp', None)  # plugin's argument only
+    return head_parity.make_twin_heads(
+        lambda: CenterNetHead(**head_cfg(**overrides)),
+        lambda: MMDetCenterNetHead(**mm_cfg), scale)
 
 
 def make_feats(num_imgs, seed=1, scale=1.0):

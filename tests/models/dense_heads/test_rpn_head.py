@@ -54,15 +54,9 @@ def head_cfg(**overrides):
 
 def make_heads(scale=0.5, **overrides):
     """Our head and mmdet's, with the same randomised weights."""
-    torch.manual_seed(0)
-    ours = RPNHead(**head_cfg(**overrides))
-    ours.init_weights()
-    with torch.no_grad():  # move away from the init so every term matters
-        for p in ours.parameters():
-            p.add_(torch.randn_like(p) * scale)
-    theirs = MMDetRPNHead(**head_cfg(**overrides))
-    theirs.load_state_dict(ours.state_dict(), strict=True)
-    return ours, theirs
+    return head_parity.make_twin_heads(
+        lambda: RPNHead(**head_cfg(**overrides)),
+        lambda: MMDetRPNHead(**head_cfg(**overrides)), scale)
 
 
 def make_feats(num_imgs, seed=1, scale=1.0):
