@@ -22,6 +22,9 @@ mask) whatever N is, and no (N, H, W) tensor is ever formed. The number of
 chunks follows from N and K alone (host integers), so nothing is read back
 from the device.
 """
+import math
+
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -71,6 +74,44 @@ def gaussian_radius(height: Tensor, width: Tensor,
     c3 = (min_overlap - 1) * width * height
     r3 = (b3 + sqrt(b3**2 - 4 * a3 * c3)) / (2 * a3)
     return torch.minimum(torch.minimum(r1, r2), r3)
+
+
+def gaussian_radius_host(height: float, width: float,
+                         min_overlap: float = 0.3) -> float:
+    """:func:`gaussian_radius` of one box, computed on the host.
+
+    The same float32 operations in the same order (numpy float32 scalars,
+    square roots in float64), so the value is bitwise the tensor
+    function's, without a tensor: reading a tensor back (``int()``) would
+    be a host sync, and its size is needed on the host to size windows.
+
+    Args:
+        height (float): box height.
+        width (float): box width.
+        min_overlap (float): the IoU bound.
+
+    Returns:
+        float: the radius (callers take ``int()``).
+    """
+    # Python-float subexpressions stay Python floats and are rounded to
+    # float32 where they meet a float32 value, as torch does with scalars.
+    f32 = np.float32
+    height, width = f32(height), f32(width)
+
+    def sqrt(x: np.float32) -> np.float32:
+        return f32(math.sqrt(float(x)))
+
+    b1 = height + width
+    c1 = width * height * f32(1 - min_overlap) / f32(1 + min_overlap)
+    r1 = (b1 - sqrt(b1 * b1 - f32(4) * c1)) / f32(2)
+    b2 = f32(2) * (height + width)
+    c2 = f32(1 - min_overlap) * width * height
+    r2 = (b2 - sqrt(b2 * b2 - f32(16) * c2)) / f32(8)
+    a3 = 4 * min_overlap
+    b3 = f32(-2 * min_overlap) * (height + width)
+    c3 = f32(min_overlap - 1) * width * height
+    r3 = (b3 + sqrt(b3 * b3 - f32(4 * a3) * c3)) / f32(2 * a3)
+    return float(min(r1, r2, r3))
 
 
 def gaussian_two_var(radius: Tensor) -> Tensor:

@@ -8,7 +8,8 @@ from mmdet.models.utils import gaussian_radius as mmdet_gaussian_radius
 from mmdet.models.utils import gen_gaussian_target
 
 from plugin.models.utils.gaussian_target import (draw_gaussians,
-                                                 gaussian_radius)
+                                                 gaussian_radius,
+                                                 gaussian_radius_host)
 
 
 def draw(objects, height=7, width=7, channels=1, max_radius=3, budget=2**21):
@@ -111,3 +112,18 @@ def test_chunking_does_not_change_the_result():
     one_chunk = draw(objects, 20, 20, 2, 5)
     one_window_per_chunk = draw(objects, 20, 20, 2, 5, budget=1)
     assert torch.equal(one_chunk, one_window_per_chunk)
+
+
+@pytest.mark.parametrize('min_overlap', [0.3, 0.7])
+def test_host_radius_equals_the_tensor_radius_bitwise(min_overlap):
+    """The host version (CenterNetTarget's window size, no tensor read
+    back) gives the tensor function's float32 value on every map size up to
+    512 x 512 and on odd sizes."""
+    sizes = [(h, w) for h in range(1, 513, 7) for w in range(1, 513, 13)]
+    sizes += [(0.5, 3.25), (1000.0, 1.0), (37.3, 91.1)]
+    heights = torch.tensor([float(h) for h, _ in sizes])
+    widths = torch.tensor([float(w) for _, w in sizes])
+    ours = gaussian_radius(heights, widths, min_overlap)
+    host = torch.tensor([gaussian_radius_host(h, w, min_overlap)
+                         for h, w in sizes])
+    assert torch.equal(ours, host)

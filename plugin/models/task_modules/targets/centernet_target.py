@@ -44,7 +44,8 @@ from torch import Tensor
 from plugin.models.utils import BatchGT
 from plugin.models.utils.gaussian_target import (DEFAULT_BUDGET,
                                                  draw_gaussians,
-                                                 gaussian_radius)
+                                                 gaussian_radius,
+                                                 gaussian_radius_host)
 from plugin.registry import TASK_UTILS
 
 
@@ -154,12 +155,11 @@ class CenterNetTarget:
         self.window_budget = window_budget
 
     def max_radius(self, featmap_size: Tuple[int, int]) -> int:
-        """The radius of a box covering the whole map (host integer): no box
-        inside the image has a larger one."""
+        """The radius of a box covering the whole map (host integer, no
+        tensor read back): no box inside the image has a larger one."""
         height, width = featmap_size
-        return max(0, int(
-            gaussian_radius(torch.tensor([float(height)]),
-                            torch.tensor([float(width)]), self.min_overlap)))
+        return max(0, int(gaussian_radius_host(height, width,
+                                               self.min_overlap)))
 
     @torch.no_grad()
     def __call__(self, gt: BatchGT, featmap_size: Tuple[int, int],
