@@ -7,12 +7,13 @@ batch exactly as they assign its images one by one (tested per head).
 :func:`collect_assignment` takes a head, its forward outputs and the
 image's data sample and calls the head's own assignment code:
 
-* ``plugin.RPNHead.get_targets``: assigned positives (IoU rules), ignored
-  anchors, the random sample's negatives;
+* ``plugin.RPNHead.get_batch_targets``: assigned positives (IoU rules),
+  ignored anchors, the random sample's negatives;
 * ``plugin.AutoAssignHead.assignment``: candidates, centre prior, positive
   weights w+ and negative weights w- (from the loss's own terms);
-* ``plugin.CenterNetHead.get_targets``: target heatmap, peaks and which gt
-  owns each centre cell; plus the predicted heatmap and its decoded peaks.
+* ``plugin.CenterNetHead.get_batch_targets``: target heatmap, peaks and
+  which gt owns each centre cell; plus the predicted heatmap and its decoded
+  peaks.
 
 It returns an :class:`ImageAssignment`: the count of positives of every gt
 on every level, a note for each gt left without one, and the layers that
@@ -159,8 +160,9 @@ def _rpn(head: RPNHead, outs, data_sample, untrained: bool
     gt.labels = torch.zeros_like(gt.labels)
     ignore = data_sample.get('ignored_instances', None)
     sizes = [tuple(c.shape[-2:]) for c in cls_scores]
-    targets = head.get_targets(sizes, [gt], [data_sample.metainfo],
-                               None if ignore is None else [ignore], device)
+    targets = head.get_batch_targets(sizes, [gt], [data_sample.metainfo],
+                                     None if ignore is None else [ignore],
+                                     device)
     anchors = targets.anchors
     gt_inds = targets.assignment.gt_inds[0]  # (N,)
     samples = targets.samples
@@ -305,7 +307,7 @@ def _centernet(head: CenterNetHead, outs, data_sample, untrained: bool
     gt, boxes, labels = _gts(data_sample, device)
     input_shape = data_sample.metainfo['batch_input_shape']
     h, w = heatmap.shape[-2:]
-    targets = head.get_targets([gt], (h, w), input_shape, device)
+    targets = head.get_batch_targets([gt], (h, w), input_shape, device)
     num_gts = len(boxes)
     stride_x, stride_y = input_shape[1] / w, input_shape[0] / h
     extent = (0, w * stride_x, h * stride_y, 0)

@@ -3,9 +3,10 @@
 Shapes: B images, P points (all FPN levels concatenated), G gts per image
 (padded to the batch maximum), C classes.
 
-The convolutions, parameter names, outputs and inference are those of mmdet
-3.3.0's ``AutoAssignHead`` (so its checkpoints load strictly and predictions
-match); the loss is computed for the whole batch at once:
+A subclass of mmdet 3.3.0's ``AutoAssignHead``: its convolutions, parameter
+names, outputs, inference and per-image methods are mmdet's (its checkpoints
+load strictly and predictions match); the loss is computed here for the
+whole batch at once:
 
     points_inside (no grad) -> CenterPrior (learnable, force_topk)
     -> negative weights (no grad, IoU of the predicted boxes)
@@ -18,20 +19,16 @@ autocast off so that it also trains under AMP.
 from typing import Dict, List, NamedTuple, Optional, Tuple
 
 import torch
-import torch.nn as nn
-from mmcv.cnn import Scale
-from mmdet.models.dense_heads.anchor_free_head import AnchorFreeHead
+from mmdet.models.dense_heads import AutoAssignHead as MMDetAutoAssignHead
 from mmdet.models.losses import GIoULoss
-from mmdet.models.utils import multi_apply
-from mmdet.utils import ConfigType, InstanceList, MultiConfig, OptInstanceList
-from mmengine.model import bias_init_with_prob, normal_init
+from mmdet.utils import InstanceList, OptInstanceList
 from torch import Tensor
 
-from plugin.models.losses import (autoassign_confidences,
-                                   autoassign_pos_loss,
-                                   autoassign_pos_weights, pairwise_giou)
-from plugin.models.utils import (BatchGT, connected_zero, levels_to_batch,
-                                  mean_over_ranks, stack_batch_gt)
+from plugin.models.losses import (autoassign_confidences, autoassign_pos_loss,
+                                  autoassign_pos_weights, pairwise_giou)
+from plugin.models.utils import (BatchGT, connected_zero, fp32_no_autocast,
+                                 levels_to_batch, mean_over_ranks,
+                                 stack_batch_gt)
 from plugin.registry import MODELS, TASK_UTILS
 
 # Clamp of the centre loss' denominator, as in mmdet.
@@ -88,16 +85,25 @@ class AutoAssignment(NamedTuple):
 
 
 @MODELS.register_module()
-class AutoAssignHead(AnchorFreeHead):
+class AutoAssignHead(MMDetAutoAssignHead):
     """AutoAssign head with batched, vectorised label assignment.
 
-    A drop-in replacement of mmdet's ``AutoAssignHead``: same arguments and
-    defaults (those of mmdet's ``FCOSHead`` that AutoAssign uses), same
-    parameters, same outputs ``(cls_scores, bbox_preds, objectnesses)``.
+    A drop-in replacement of mmdet's ``AutoAssignHead`` (and a subclass of
+    it): the same constructor (mmdet's, which passes ``*args`` and
+    ``**kwargs`` to ``FCOSHead``), parameters and outputs ``(cls_scores,
+    bbox_preds, objectnesses)``; layers, ``init_weights`` (the paper's
+    biases), ``forward`` and mmdet's per-image methods (``get_targets``,
+    ``get_pos_loss_single``...) are mmdet's own. ``loss_by_feat`` is
+    computed here, for the batch at once.
 
     Args:
-        num_classes (int): C, without background.
-        in_channels (int): channels of the input feature maps.
+        *args: ``num_classes`` (C) and ``in_channels``, and any other
+            argument of mmdet's ``FCOSHead`` (``feat_channels``,
+            ``stacked_convs``, ``strides``, ``loss_bbox``, ``norm_cfg``,
+            ``test_cfg``...). ``loss_bbox`` is L_loc, turned into P(loc) =
+            exp(-L_loc): mmdet's default is IoULoss, the paper's (and the
+            configs') ``dict(type='GIoULoss', loss_weight=5.0)``.
+            ``loss_cls`` only tells the head that scores are sigmoid-based.
         force_topk (bool): give boxes that contain no point the ``topk``
             points of highest centre prior. Defaults to False.
         topk (int): points taken by ``force_topk``. Defaults to 9.
@@ -105,55 +111,27 @@ class AutoAssignHead(AnchorFreeHead):
         neg_loss_weight (float): weight of the negative loss (paper: 0.75).
         center_loss_weight (float): weight of the centre-prior loss
             (paper: 0.75).
-        loss_cls (dict): only tells the head that scores are sigmoid-based
-            (AutoAssign has no classification loss of its own).
-        loss_bbox (dict): the box loss L_loc turned into P(loc) =
-            exp(-L_loc). mmdet's default is IoULoss; the paper's (and the
-            configs') is ``dict(type='GIoULoss', loss_weight=5.0)``.
-        norm_cfg (dict): norm of the stacked convs. Defaults to GN(32).
-        init_cfg (dict): as mmdet's FCOSHead; ``init_weights`` then sets the
-            paper's biases.
-        **kwargs: other arguments of mmdet's ``AnchorFreeHead``
-            (``feat_channels``, ``stacked_convs``, ``strides``, ``bbox_coder``,
-            ``test_cfg``...).
+        **kwargs: as ``*args``.
     """
 
     def __init__(self,
-                 num_classes: int,
-                 in_channels: int,
+                 *args,
                  force_topk: bool = False,
                  topk: int = 9,
                  pos_loss_weight: float = 0.25,
                  neg_loss_weight: float = 0.75,
                  center_loss_weight: float = 0.75,
-                 loss_cls: ConfigType = dict(
-                     type='FocalLoss',
-                     use_sigmoid=True,
-                     gamma=2.0,
-                     alpha=0.25,
-                     loss_weight=1.0),
-                 loss_bbox: ConfigType = dict(type='IoULoss', loss_weight=1.0),
-                 norm_cfg: ConfigType = dict(
-                     type='GN', num_groups=32, requires_grad=True),
-                 init_cfg: MultiConfig = dict(
-                     type='Normal',
-                     layer='Conv2d',
-                     std=0.01,
-                     override=dict(
-                         type='Normal',
-                         name='conv_cls',
-                         std=0.01,
-                         bias_prob=0.01)),
                  **kwargs) -> None:
         super().__init__(
-            num_classes=num_classes,
-            in_channels=in_channels,
-            loss_cls=loss_cls,
-            loss_bbox=loss_bbox,
-            norm_cfg=norm_cfg,
-            init_cfg=init_cfg,
-            conv_bias=True,
+            *args,
+            force_topk=force_topk,
+            topk=topk,
+            pos_loss_weight=pos_loss_weight,
+            neg_loss_weight=neg_loss_weight,
+            center_loss_weight=center_loss_weight,
             **kwargs)
+        # the batched centre prior replaces mmdet's per-image one (same
+        # parameters ``mean`` and ``sigma``: checkpoints load strictly)
         self.center_prior = MODELS.build(
             dict(
                 type='plugin.CenterPrior',
@@ -161,56 +139,10 @@ class AutoAssignHead(AnchorFreeHead):
                 topk=topk,
                 num_classes=self.num_classes,
                 strides=self.strides))
-        self.assigner = TASK_UTILS.build(dict(type='plugin.AutoAssignAssigner'))
-        # offset=0: points sit on the stride grid, as in the paper's code
-        self.prior_generator = TASK_UTILS.build(
-            dict(type='MlvlPointGenerator', strides=self.strides, offset=0))
-        self.pos_loss_weight = pos_loss_weight
-        self.neg_loss_weight = neg_loss_weight
-        self.center_loss_weight = center_loss_weight
+        self.assigner = TASK_UTILS.build(
+            dict(type='plugin.AutoAssignAssigner'))
 
-    def _init_layers(self) -> None:
-        """Stacked convs and predictors, plus objectness and scales."""
-        super()._init_layers()
-        # Named conv_centerness as in mmdet (checkpoint compatibility); it
-        # predicts AutoAssign's implicit objectness.
-        self.conv_centerness = nn.Conv2d(self.feat_channels, 1, 3, padding=1)
-        self.scales = nn.ModuleList([Scale(1.0) for _ in self.strides])
-
-    def init_weights(self) -> None:
-        """mmdet's init, then the paper's biases: a 0.02 prior probability
-        for the classifier, and 4.0 for the box branch so that initial boxes
-        are 4 strides from their point on every side."""
-        super().init_weights()
-        normal_init(self.conv_cls, std=0.01, bias=bias_init_with_prob(0.02))
-        normal_init(self.conv_reg, std=0.01, bias=4.0)
-
-    def forward(
-        self, x: Tuple[Tensor, ...]
-    ) -> Tuple[List[Tensor], List[Tensor], List[Tensor]]:
-        """Run the head on every FPN level.
-
-        Args:
-            x (tuple[Tensor]): one (B, in_channels, H_l, W_l) map per level.
-
-        Returns:
-            tuple[list[Tensor], list[Tensor], list[Tensor]]: per level, class
-            logits (B, C, H_l, W_l), box distances (B, 4, H_l, W_l) in pixels,
-            objectness logits (B, 1, H_l, W_l).
-        """
-        return multi_apply(self.forward_single, x, self.scales, self.strides)
-
-    def forward_single(self, x: Tensor, scale: Scale,
-                       stride: int) -> Tuple[Tensor, Tensor, Tensor]:
-        """One level: logits, distances (x stride, >= 0), objectness."""
-        cls_score, bbox_pred, _, reg_feat = super().forward_single(x)
-        objectness = self.conv_centerness(reg_feat)
-        # float() keeps the distances in fp32 under AMP (they are multiplied
-        # by up to 128 and exp-ed in the loss); clamp, not relu_, because an
-        # in-place op would break autograd on the scaled prediction.
-        bbox_pred = scale(bbox_pred).float().clamp(min=0) * stride
-        return cls_score, bbox_pred, objectness
-
+    @fp32_no_autocast
     def loss_by_feat(
         self,
         cls_scores: List[Tensor],
@@ -220,7 +152,9 @@ class AutoAssignHead(AnchorFreeHead):
         batch_img_metas: List[dict],
         batch_gt_instances_ignore: OptInstanceList = None
     ) -> Dict[str, Tensor]:
-        """AutoAssign's losses for a batch.
+        """AutoAssign's losses for a batch (fp32 with autocast off: the
+        losses are BCEs of products of probabilities, see
+        :mod:`plugin.models.losses.autoassign_loss`).
 
         Args:
             cls_scores (list[Tensor]): per level (B, C, H_l, W_l) logits.
@@ -235,19 +169,6 @@ class AutoAssignHead(AnchorFreeHead):
             dict[str, Tensor]: ``loss_pos``, ``loss_neg``, ``loss_center``.
         """
         assert len(cls_scores) == len(bbox_preds) == len(objectnesses)
-        device = cls_scores[0].device
-        # fp32 and no autocast: the losses are BCEs of products of
-        # probabilities (see plugin.models.losses.autoassign_loss).
-        with torch.autocast(device_type=device.type, enabled=False):
-            return self._loss(
-                [c.float() for c in cls_scores],
-                [b.float() for b in bbox_preds],
-                [o.float() for o in objectnesses], batch_gt_instances)
-
-    def _loss(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
-              objectnesses: List[Tensor],
-              batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
-        """fp32 body of :meth:`loss_by_feat`."""
         t = self._pair_terms(cls_scores, bbox_preds, objectnesses,
                              batch_gt_instances)
         gt = t.gt
@@ -313,7 +234,7 @@ class AutoAssignHead(AnchorFreeHead):
         objectness = levels_to_batch(objectnesses)  # (B, P, 1)
         num_imgs, num_points, num_classes = cls_score.shape
 
-        inside, gt = self.get_targets(points, batch_gt_instances)
+        inside, gt = self.get_batch_targets(points, batch_gt_instances)
         center_prior, inside = self.center_prior(points, point_strides,
                                                  gt.bboxes, gt.labels,
                                                  gt.valid, inside)
@@ -333,6 +254,7 @@ class AutoAssignHead(AnchorFreeHead):
                          loss_loc, neg_weights)
 
     @torch.no_grad()
+    @fp32_no_autocast
     def assignment(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
                    objectnesses: List[Tensor],
                    batch_gt_instances: InstanceList) -> 'AutoAssignment':
@@ -346,18 +268,14 @@ class AutoAssignHead(AnchorFreeHead):
             packed gts, the (B, P, G) candidates, centre prior and positive
             weights w+, and the (B, P, C) negative weights w-.
         """
-        device = cls_scores[0].device
-        with torch.autocast(device_type=device.type, enabled=False):
-            t = self._pair_terms([c.float() for c in cls_scores],
-                                 [b.float() for b in bbox_preds],
-                                 [o.float() for o in objectnesses],
-                                 batch_gt_instances)
-            pos_weights = torch.zeros_like(t.center_prior)
-            if t.gt.max_num_gts:
-                _, p_cls = autoassign_confidences(
-                    t.cls_score, t.objectness, t.neg_weights, t.gt.labels)
-                pos_weights = autoassign_pos_weights(
-                    p_cls * torch.exp(-t.loss_loc), t.center_prior)
+        t = self._pair_terms(cls_scores, bbox_preds, objectnesses,
+                             batch_gt_instances)
+        pos_weights = torch.zeros_like(t.center_prior)
+        if t.gt.max_num_gts:
+            _, p_cls = autoassign_confidences(t.cls_score, t.objectness,
+                                              t.neg_weights, t.gt.labels)
+            pos_weights = autoassign_pos_weights(
+                p_cls * torch.exp(-t.loss_loc), t.center_prior)
         return AutoAssignment(t.points, t.num_level_points, t.gt, t.inside,
                               t.center_prior, pos_weights, t.neg_weights)
 
@@ -389,9 +307,11 @@ class AutoAssignHead(AnchorFreeHead):
         return loss(
             pair_pred, pair_gt, weight=None, reduction_override='none'), None
 
-    def get_targets(self, points: Tensor, batch_gt_instances: InstanceList
-                    ) -> Tuple[Tensor, BatchGT]:
-        """Pack the batch's gts and find the points inside each box.
+    def get_batch_targets(self, points: Tensor,
+                          batch_gt_instances: InstanceList
+                          ) -> Tuple[Tensor, BatchGT]:
+        """Pack the batch's gts and find the points inside each box (the
+        loss's path; mmdet's per-image ``get_targets`` is inherited).
 
         AutoAssign regresses straight to the gt boxes, so the targets are the
         packed gts themselves plus the candidate mask.
@@ -408,4 +328,3 @@ class AutoAssignHead(AnchorFreeHead):
                             num_classes=self.num_classes)
         inside = self.assigner.points_inside(points, gt.bboxes, gt.valid)
         return inside, gt
-

@@ -3,9 +3,10 @@
 Shapes: B images, G gts per image (padded to the batch maximum), C classes,
 H x W the single stride-4 feature map, k the detections kept per image.
 
-The convolutions, parameter names, outputs and constructor are those of
-mmdet 3.3.0's ``CenterNetHead`` (its checkpoints load strictly); training
-and inference run for the whole batch at once:
+A subclass of mmdet 3.3.0's ``CenterNetHead``: its convolutions, parameter
+names, outputs and constructor (its checkpoints load strictly), and every
+method it defines with mmdet's signature and return. Training and inference
+run for the whole batch at once:
 
     CenterNetTarget (no grad): gaussian heatmap, wh/offset at centre cells
     -> modified focal loss (fused, dense negatives + gathered peaks)
@@ -14,43 +15,43 @@ and inference run for the whole batch at once:
     predict: 3x3 local maxima -> top-k over classes and cells -> boxes,
     shifted by the ``border`` meta key when the pipeline provides one.
 
-No Python loop over gts or images, no host synchronisation; the losses run
-in fp32 with autocast off so they stay finite under AMP.
+No Python loop over gts or images and no host synchronisation in training
+besides the one per-batch check of the gts (``check_batch_gt``): mmdet's
+L1 losses run fused (their modules test ``weight > 0`` on the host). The
+losses run in fp32 with autocast off so they stay finite under AMP.
 """
 from typing import Dict, List, Optional, Tuple
 
 import torch
-import torch.nn as nn
-from mmcv.ops import batched_nms
-from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
+from mmdet.models.dense_heads import CenterNetHead as MMDetCenterNetHead
 from mmdet.models.losses import GaussianFocalLoss
 from mmdet.models.utils import (get_local_maximum, get_topk_from_heatmap,
-                                multi_apply, transpose_and_gather_feat)
+                                transpose_and_gather_feat)
 from mmdet.utils import (ConfigType, InstanceList, OptConfigType,
                          OptInstanceList, OptMultiConfig)
-from mmengine.model import bias_init_with_prob, normal_init
 from mmengine.structures import InstanceData
 from torch import Tensor
 
-from plugin.models.losses import gaussian_focal_loss_sum
+from plugin.models.losses import (AVG_EPS, gaussian_focal_loss_sum,
+                                  weighted_mean_loss)
 from plugin.models.task_modules.targets import CenterNetTargets
-from plugin.models.utils import (connected_zero, mean_over_ranks,
-                                  stack_batch_gt)
+from plugin.models.utils import (connected_zero, fp32_no_autocast,
+                                 mean_over_ranks, stack_batch_gt)
 from plugin.registry import MODELS, TASK_UTILS
-
-# weight_reduce_loss's guard on avg_factor (kept: same numbers as mmdet)
-AVG_EPS = torch.finfo(torch.float32).eps
 
 
 @MODELS.register_module()
-class CenterNetHead(BaseDenseHead):
-    """CenterNet head with batched targets, a fused focal loss and batched
+class CenterNetHead(MMDetCenterNetHead):
+    """CenterNet head with batched targets, fused losses and batched
     decoding that works with any test pipeline.
 
-    A drop-in replacement of mmdet's ``CenterNetHead``: same arguments and
-    defaults, same parameters (``heatmap_head``, ``wh_head``,
-    ``offset_head``), same outputs ``(center_heatmap_preds, wh_preds,
-    offset_preds)``, one level each, the heatmap as probabilities.
+    A drop-in replacement of mmdet's ``CenterNetHead`` (and a subclass of
+    it): same arguments and defaults, same parameters (``heatmap_head``,
+    ``wh_head``, ``offset_head``), same outputs ``(center_heatmap_preds,
+    wh_preds, offset_preds)``, one level each, the heatmap as
+    probabilities. Every method mmdet's class defines keeps its signature
+    and return; ``_build_head``, ``init_weights``, ``forward`` and
+    ``_bboxes_nms`` are mmdet's own.
 
     Args:
         in_channels (int): channels of the input feature map.
@@ -62,18 +63,24 @@ class CenterNetHead(BaseDenseHead):
             with its alpha, gamma, pos/neg weights and loss weight; any other
             loss is called as mmdet calls it.
         loss_wh (dict): loss of the box size at the centre cells. Defaults to
-            L1 with weight 0.1.
+            L1 with weight 0.1. mmdet's ``L1Loss``/``SmoothL1Loss`` run fused
+            (no host sync); others are called as mmdet calls them.
         loss_offset (dict): loss of the sub-cell offset at the centre cells.
-            Defaults to L1 with weight 1.0.
+            Defaults to L1 with weight 1.0; fused as ``loss_wh``.
+        train_cfg (dict, optional): unused, as in mmdet.
+        test_cfg (dict, optional): ``topk``, ``local_maximum_kernel``,
+            ``max_per_img`` and, for ``with_nms``, ``nms``.
+        init_cfg (dict, optional): as mmdet's.
         heatmap_clamp (float): clamp the predicted heatmap to
             [heatmap_clamp, 1 - heatmap_clamp] inside the heatmap loss, as the
             original CenterNet does with 1e-4 (no gradient where the clamp
             bites). 0 (the default) is mmdet's loss: no clamp, 1e-12 inside
             the logs. Inference never clamps.
-        train_cfg (dict, optional): unused, as in mmdet.
-        test_cfg (dict, optional): ``topk``, ``local_maximum_kernel``,
-            ``max_per_img`` and, for ``with_nms``, ``nms``.
-        init_cfg (dict, optional): as mmdet's.
+        target_generator (dict): the targets' builder,
+            :class:`plugin.CenterNetTarget` by default with mmdet's
+            ``min_overlap`` 0.3 (the gaussian radius' IoU bound) and the
+            default window budget (cells drawn at once: the memory bound);
+            ``num_classes`` is filled in.
     """
 
     def __init__(self,
@@ -85,60 +92,29 @@ class CenterNetHead(BaseDenseHead):
                  loss_wh: ConfigType = dict(type='L1Loss', loss_weight=0.1),
                  loss_offset: ConfigType = dict(
                      type='L1Loss', loss_weight=1.0),
-                 heatmap_clamp: float = 0.0,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 init_cfg: OptMultiConfig = None,
+                 heatmap_clamp: float = 0.0,
+                 target_generator: ConfigType = dict(
+                     type='plugin.CenterNetTarget', min_overlap=0.3)
+                 ) -> None:
         if not 0 <= heatmap_clamp < 0.5:
             raise ValueError(
                 f'heatmap_clamp must lie in [0, 0.5), got {heatmap_clamp}')
-        self.num_classes = num_classes
-        self.heatmap_head = self._build_head(in_channels, feat_channels,
-                                             num_classes)
-        self.wh_head = self._build_head(in_channels, feat_channels, 2)
-        self.offset_head = self._build_head(in_channels, feat_channels, 2)
-
-        self.loss_center_heatmap = MODELS.build(loss_center_heatmap)
-        self.loss_wh = MODELS.build(loss_wh)
-        self.loss_offset = MODELS.build(loss_offset)
+        super().__init__(
+            in_channels=in_channels,
+            feat_channels=feat_channels,
+            num_classes=num_classes,
+            loss_center_heatmap=loss_center_heatmap,
+            loss_wh=loss_wh,
+            loss_offset=loss_offset,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            init_cfg=init_cfg)
         self.heatmap_clamp = heatmap_clamp
         self.target_generator = TASK_UTILS.build(
-            dict(type='plugin.CenterNetTarget', num_classes=num_classes))
-
-        self.train_cfg = train_cfg
-        self.test_cfg = test_cfg
-
-    @staticmethod
-    def _build_head(in_channels: int, feat_channels: int,
-                    out_channels: int) -> nn.Sequential:
-        """3x3 conv, ReLU, 1x1 conv (mmdet's layout and names)."""
-        return nn.Sequential(
-            nn.Conv2d(in_channels, feat_channels, kernel_size=3, padding=1),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(feat_channels, out_channels, kernel_size=1))
-
-    def init_weights(self) -> None:
-        """mmdet's init: a 0.1 prior probability on the heatmap; std 0.001
-        on the wh and offset convs."""
-        self.heatmap_head[-1].bias.data.fill_(bias_init_with_prob(0.1))
-        for head in [self.wh_head, self.offset_head]:
-            for m in head.modules():
-                if isinstance(m, nn.Conv2d):
-                    normal_init(m, std=0.001)
-
-    def forward(self, x: Tuple[Tensor, ...]) -> Tuple[List[Tensor], ...]:
-        """Run the head on each input map (CenterNet has one).
-
-        Args:
-            x (tuple[Tensor]): (B, in_channels, H, W) maps.
-
-        Returns:
-            tuple[list[Tensor], list[Tensor], list[Tensor]]: per map, the
-            heatmap probabilities (B, C, H, W), wh (B, 2, H, W) and offset
-            (B, 2, H, W).
-        """
-        return multi_apply(self.forward_single, x)
+            target_generator, default_args=dict(num_classes=num_classes))
 
     def forward_single(self, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """Heatmap (sigmoid), wh and offset of one map."""
@@ -150,6 +126,7 @@ class CenterNetHead(BaseDenseHead):
         offset_pred = self.offset_head(x)
         return center_heatmap_pred, wh_pred, offset_pred
 
+    @fp32_no_autocast
     def loss_by_feat(
             self,
             center_heatmap_preds: List[Tensor],
@@ -159,7 +136,9 @@ class CenterNetHead(BaseDenseHead):
             batch_img_metas: List[dict],
             batch_gt_instances_ignore: OptInstanceList = None
     ) -> Dict[str, Tensor]:
-        """CenterNet's losses for a batch.
+        """CenterNet's losses for a batch (fp32, autocast off: the logs of
+        the focal loss need it, see
+        :mod:`plugin.models.losses.gaussian_focal_loss`).
 
         Args:
             center_heatmap_preds (list[Tensor]): one (B, C, H, W) heatmap.
@@ -177,20 +156,11 @@ class CenterNetHead(BaseDenseHead):
         """
         assert len(center_heatmap_preds) == len(wh_preds) == len(
             offset_preds) == 1
-        heatmap = center_heatmap_preds[0]
-        # fp32, no autocast: the logs of the focal loss need it (see
-        # plugin.models.losses.gaussian_focal_loss)
-        with torch.autocast(device_type=heatmap.device.type, enabled=False):
-            return self._loss(heatmap.float(), wh_preds[0].float(),
-                              offset_preds[0].float(), batch_gt_instances,
-                              batch_img_metas[0]['batch_input_shape'])
-
-    def _loss(self, heatmap: Tensor, wh_pred: Tensor, offset_pred: Tensor,
-              batch_gt_instances: InstanceList,
-              img_shape: Tuple[int, int]) -> Dict[str, Tensor]:
-        """fp32 body of :meth:`loss_by_feat`."""
-        targets = self.get_targets(batch_gt_instances, heatmap.shape[-2:],
-                                   img_shape, heatmap.device)
+        heatmap, wh_pred, offset_pred = (center_heatmap_preds[0],
+                                         wh_preds[0], offset_preds[0])
+        targets = self.get_batch_targets(
+            batch_gt_instances, heatmap.shape[-2:],
+            batch_img_metas[0]['batch_input_shape'], heatmap.device)
         # mmdet's normaliser, the number of peaks (>= 1), here averaged over
         # the ranks so that every rank divides by the same number.
         avg_factor = mean_over_ranks(targets.num_peaks)
@@ -210,10 +180,11 @@ class CenterNetHead(BaseDenseHead):
         offset_at = offset_pred.flatten(2).gather(2, index).transpose(1, 2)
         weight = targets.reg_weight[..., None].expand(-1, -1, 2)
         # avg_factor * 2: two channels per cell, as in mmdet
-        loss_wh = self.loss_wh(
-            wh_at, targets.wh, weight, avg_factor=avg_factor * 2)
-        loss_offset = self.loss_offset(
-            offset_at, targets.offset, weight, avg_factor=avg_factor * 2)
+        loss_wh = weighted_mean_loss(self.loss_wh, wh_at, targets.wh, weight,
+                                     avg_factor * 2)
+        loss_offset = weighted_mean_loss(self.loss_offset, offset_at,
+                                         targets.offset, weight,
+                                         avg_factor * 2)
         return dict(
             loss_center_heatmap=loss_center_heatmap,
             loss_wh=loss_wh,
@@ -237,10 +208,12 @@ class CenterNetHead(BaseDenseHead):
                                     1 - self.heatmap_clamp)
         return loss(heatmap, targets.heatmap, avg_factor=avg_factor)
 
-    def get_targets(self, batch_gt_instances: InstanceList,
-                    featmap_size: Tuple[int, int], img_shape: Tuple[int, int],
-                    device: torch.device) -> CenterNetTargets:
-        """Heatmap, wh and offset targets of a batch (no gradients).
+    def get_batch_targets(self, batch_gt_instances: InstanceList,
+                          featmap_size: Tuple[int, int],
+                          img_shape: Tuple[int, int],
+                          device: torch.device) -> CenterNetTargets:
+        """Heatmap, wh and offset targets of a batch (no gradients, no host
+        sync beyond the gts' check): the loss's path.
 
         Args:
             batch_gt_instances (list[InstanceData]): per image gts.
@@ -256,6 +229,41 @@ class CenterNetHead(BaseDenseHead):
         return self.target_generator(gt, tuple(featmap_size),
                                      tuple(img_shape[:2]))
 
+    def get_targets(self, gt_bboxes: List[Tensor], gt_labels: List[Tensor],
+                    feat_shape: tuple, img_shape: tuple) -> Tuple[dict, int]:
+        """mmdet's ``get_targets``: its dense target maps and normaliser,
+        computed by the batched target generator.
+
+        Not the loss's path (:meth:`get_batch_targets` is); this is for code
+        written against mmdet's head. Boxes whose centre falls off the map
+        get the clipped targets described in the module doc, where mmdet
+        fails.
+
+        Args:
+            gt_bboxes (list[Tensor]): per image (G_i, 4) boxes.
+            gt_labels (list[Tensor]): per image (G_i,) labels.
+            feat_shape (tuple): (B, _, H, W) of the heatmap.
+            img_shape (tuple): (h, w) of the batch input.
+
+        Returns:
+            tuple[dict, Tensor | int]: ``center_heatmap_target`` (B, C, H,
+            W), ``wh_target``, ``offset_target`` and
+            ``wh_offset_target_weight`` (B, 2, H, W); and
+            ``max(1, number of peaks)`` as mmdet computes it (a tensor, or
+            the int 1).
+        """
+        targets = self.get_batch_targets(
+            [InstanceData(bboxes=b, labels=l)
+             for b, l in zip(gt_bboxes, gt_labels)], feat_shape[2:],
+            img_shape, gt_bboxes[-1].device)
+        wh, offset, weight = targets.dense_regression_targets()
+        target_result = dict(
+            center_heatmap_target=targets.heatmap,
+            wh_target=wh,
+            offset_target=offset,
+            wh_offset_target_weight=weight)
+        return target_result, max(1, targets.num_peaks)
+
     def predict_by_feat(self,
                         center_heatmap_preds: List[Tensor],
                         wh_preds: List[Tensor],
@@ -267,7 +275,8 @@ class CenterNetHead(BaseDenseHead):
 
         Boxes are in input pixels, minus the crop ``border`` of
         ``RandomCenterCropPad`` when the meta has one (0 otherwise: any test
-        pipeline works), divided by ``scale_factor`` when ``rescale``.
+        pipeline works), divided by ``scale_factor`` when ``rescale``; with
+        ``with_nms``, mmdet's ``_bboxes_nms`` per image.
 
         Args:
             center_heatmap_preds (list[Tensor]): one (B, C, H, W) heatmap.
@@ -285,56 +294,74 @@ class CenterNetHead(BaseDenseHead):
         """
         assert len(center_heatmap_preds) == len(wh_preds) == len(
             offset_preds) == 1
-        bboxes, scores, labels = self._decode_heatmap(
+        dets, labels = self._decode_heatmap(
             center_heatmap_preds[0], wh_preds[0], offset_preds[0],
             batch_img_metas[0]['batch_input_shape'],
             k=self.test_cfg.topk,
-            kernel=self.test_cfg.local_maximum_kernel)  # (B, k, 4), (B, k)
-
-        # (left, top) of the crop, 0 without RandomCenterCropPad's border
-        # (top, bottom, left, right); mmdet requires the key.
-        # (float(): the pipeline stores it as a numpy array)
-        border = bboxes.new_tensor(
-            [[float(v) for v in meta.get('border', (0, 0, 0, 0))]
-             for meta in batch_img_metas])[:, None, [2, 0, 2, 0]]
-        bboxes = bboxes - border
+            kernel=self.test_cfg.local_maximum_kernel)  # (B, k, 5), (B, k)
+        boxes = dets[..., :4] - _border(dets, batch_img_metas)[:, None]
         if rescale:
-            scale = bboxes.new_tensor([
-                meta.get('scale_factor', (1.0, 1.0))
-                for meta in batch_img_metas
-            ]).repeat(1, 2)
-            bboxes = bboxes / scale[:, None]
+            boxes = boxes / _scale(dets, batch_img_metas)[:, None]
+        dets = torch.cat([boxes, dets[..., 4:]], dim=-1)
+        return [
+            self._results(img_dets, img_labels, with_nms)
+            for img_dets, img_labels in zip(dets, labels)
+        ]
 
-        results = []
-        for img_bboxes, img_scores, img_labels in zip(bboxes, scores, labels):
-            if with_nms:
-                img_bboxes, img_scores, img_labels = self._bboxes_nms(
-                    img_bboxes, img_scores, img_labels)
-            results.append(
-                InstanceData(
-                    bboxes=img_bboxes, scores=img_scores, labels=img_labels))
-        return results
+    def _predict_by_feat_single(self,
+                                center_heatmap_pred: Tensor,
+                                wh_pred: Tensor,
+                                offset_pred: Tensor,
+                                img_meta: dict,
+                                rescale: bool = True,
+                                with_nms: bool = False) -> InstanceData:
+        """mmdet's detections of one image ((1, C, H, W) outputs), with the
+        ``border`` meta key optional (0 without it)."""
+        dets, labels = self._decode_heatmap(
+            center_heatmap_pred,
+            wh_pred,
+            offset_pred,
+            img_meta['batch_input_shape'],
+            k=self.test_cfg.topk,
+            kernel=self.test_cfg.local_maximum_kernel)
+        dets, labels = dets.view(-1, 5), labels.view(-1)
+        boxes = dets[:, :4] - _border(dets, [img_meta])
+        if rescale:
+            boxes = boxes / _scale(dets, [img_meta])
+        return self._results(
+            torch.cat([boxes, dets[:, 4:]], dim=-1), labels, with_nms)
 
-    @staticmethod
-    def _decode_heatmap(center_heatmap_pred: Tensor,
+    def _results(self, dets: Tensor, labels: Tensor,
+                 with_nms: bool) -> InstanceData:
+        """(k, 5) detections of one image as mmdet's ``InstanceData``,
+        after mmdet's ``_bboxes_nms`` when asked."""
+        if with_nms:
+            dets, labels = self._bboxes_nms(dets, labels, self.test_cfg)
+        return InstanceData(
+            bboxes=dets[..., :4], scores=dets[..., 4], labels=labels)
+
+    def _decode_heatmap(self,
+                        center_heatmap_pred: Tensor,
                         wh_pred: Tensor,
                         offset_pred: Tensor,
-                        img_shape: Tuple[int, int],
+                        img_shape: tuple,
                         k: int = 100,
-                        kernel: int = 3) -> Tuple[Tensor, Tensor, Tensor]:
-        """Top-k local maxima of the heatmap as boxes in input pixels.
+                        kernel: int = 3) -> Tuple[Tensor, Tensor]:
+        """mmdet's decoding: the top-k local maxima of the heatmap as boxes
+        in input pixels. ``k`` is capped at C * H * W (mmdet fails on a map
+        smaller than k).
 
         Args:
             center_heatmap_pred (Tensor): (B, C, H, W) probabilities.
             wh_pred (Tensor): (B, 2, H, W) sizes in map cells.
             offset_pred (Tensor): (B, 2, H, W) sub-cell offsets.
-            img_shape (tuple[int, int]): (h, w) of the batch input.
-            k (int): detections per image (at most C * H * W).
+            img_shape (tuple): (h, w) of the batch input.
+            k (int): detections per image.
             kernel (int): side of the local-maximum window.
 
         Returns:
-            tuple[Tensor, Tensor, Tensor]: boxes (B, k, 4), scores (B, k),
-            labels (B, k).
+            tuple[Tensor, Tensor]: (B, k, 5) boxes with their score last,
+            and (B, k) labels.
         """
         num_imgs, num_classes, height, width = center_heatmap_pred.shape
         inp_h, inp_w = img_shape[:2]
@@ -350,16 +377,22 @@ class CenterNetHead(BaseDenseHead):
         tl_y = (ys - wh[..., 1] / 2) * (inp_h / height)
         br_x = (xs + wh[..., 0] / 2) * (inp_w / width)
         br_y = (ys + wh[..., 1] / 2) * (inp_h / height)
-        return torch.stack([tl_x, tl_y, br_x, br_y], dim=2), scores, labels
+        bboxes = torch.stack([tl_x, tl_y, br_x, br_y], dim=2)
+        return torch.cat((bboxes, scores[..., None]), dim=-1), labels
 
-    def _bboxes_nms(self, bboxes: Tensor, scores: Tensor,
-                    labels: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
-        """Class-wise NMS of one image, keeping ``max_per_img``."""
-        if labels.numel() == 0:
-            return bboxes, scores, labels
-        dets, keep = batched_nms(bboxes, scores.contiguous(), labels,
-                                 self.test_cfg.nms)
-        max_num = self.test_cfg.max_per_img
-        if max_num > 0:
-            dets, keep = dets[:max_num], keep[:max_num]
-        return dets[:, :4], dets[:, 4], labels[keep]
+
+def _border(like: Tensor, batch_img_metas: List[dict]) -> Tensor:
+    """(B, 4) (left, top, left, top) of ``RandomCenterCropPad``'s crop,
+    subtracted from the boxes; 0 without the ``border`` meta key, which
+    mmdet requires. (float(): the pipeline stores it as a numpy array of
+    (top, bottom, left, right).)"""
+    return like.new_tensor(
+        [[float(v) for v in meta.get('border', (0, 0, 0, 0))]
+         for meta in batch_img_metas])[:, [2, 0, 2, 0]]
+
+
+def _scale(like: Tensor, batch_img_metas: List[dict]) -> Tensor:
+    """(B, 4) ``scale_factor`` (w, h, w, h) of each image, 1 without it."""
+    return like.new_tensor([
+        meta.get('scale_factor', (1.0, 1.0)) for meta in batch_img_metas
+    ]).repeat(1, 2)

@@ -5,10 +5,12 @@ Shapes: B images, L levels, A anchors per position, N anchors of all levels
 image (padded), S sample slots per image (fixed by the sampler), K the
 proposals kept per level before NMS.
 
-The convolutions, parameter names, outputs and constructor are those of
-mmdet 3.3.0's ``RPNHead`` (its checkpoints load strictly, and it serves as
-the ``rpn_head`` of mmdet's two-stage detectors by changing only the type);
-training runs for the whole batch at once:
+A subclass of mmdet 3.3.0's ``RPNHead``: the same constructor, layers,
+parameter names and outputs (its checkpoints load strictly), and every
+method mmdet's class defines keeps its signature and return, so code
+written against mmdet's head (or a subclass of it) keeps working. What is
+computed here instead of there is the training path and the batched
+decoding:
 
     anchors (mmdet's AnchorGenerator) -> flags (pad area, allowed_border)
     -> BatchMaxIoUAssigner (no grad, chunked IoU)
@@ -16,100 +18,51 @@ training runs for the whole batch at once:
     -> deltas of the sampled positives (the config's box coder)
     -> losses on the S sampled slots only, gathered from the outputs
 
-    predict: per level the top ``nms_pre`` scores, decode, clip, rescale,
-    drop small boxes, then NMS across levels per image (mmcv's
-    ``batched_nms`` with level ids, as mmdet), keep ``max_per_img``.
+    predict: per level the top ``nms_pre`` scores, decode, clip (batched),
+    then mmdet's ``_bbox_post_process`` per image (rescale, size filter,
+    NMS across levels with level ids, ``max_per_img``).
 
 An mmdet ``train_cfg`` (``MaxIoUAssigner`` + ``RandomSampler`` or no
-sampler) is mapped onto the batched components; see ``TRAIN_CFG_KEYS`` and
-:func:`build_anchor_assigner`. No Python loop over images or gts and no host
-synchronisation in training with mmdet's default losses (which run fused
-here: mmdet's own L1/SmoothL1/sigmoid-CE modules read tensors back to the
-host); the losses run in fp32 with autocast off.
+sampler) is mapped onto the batched components (see
+:mod:`plugin.models.task_modules.builder`). ``get_targets`` and
+``_get_targets_single`` keep mmdet's signatures and per-level layout, and
+are computed by the same batched components; the loss itself uses
+:meth:`RPNHead.get_batch_targets`. No Python loop over images or gts and no
+host synchronisation in training with mmdet's default losses (which run
+fused: mmdet's own L1/SmoothL1/GIoU/sigmoid-CE modules read tensors back to
+the host); the losses run in fp32 with autocast off.
 """
 import copy
 import itertools
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import List, NamedTuple, Optional, Sequence, Tuple
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from mmcv.cnn import ConvModule
-from mmcv.ops import batched_nms
-from mmdet.models.dense_heads.base_dense_head import BaseDenseHead
-from mmdet.models.losses import (CrossEntropyLoss, GIoULoss, L1Loss,
-                                 SmoothL1Loss)
-from mmdet.models.utils import multi_apply
-from mmdet.structures.bbox import bbox_overlaps
-from mmdet.utils import (ConfigType, InstanceList, MultiConfig,
-                         OptConfigType, OptInstanceList)
+from mmdet.models.dense_heads import RPNHead as MMDetRPNHead
+from mmdet.models.task_modules.assigners import AssignResult
+from mmdet.models.task_modules.prior_generators import anchor_inside_flags
+from mmdet.models.task_modules.samplers import SamplingResult
+from mmdet.models.utils import images_to_levels
+from mmdet.utils import InstanceList, MultiConfig, OptInstanceList
 from mmengine.config import ConfigDict
 from mmengine.structures import InstanceData
 from torch import Tensor
 
+from plugin.models.losses import AVG_EPS, elementwise_loss
 from plugin.models.task_modules.assigners import AnchorAssignment
+from plugin.models.task_modules.builder import (build_anchor_assigner,
+                                                build_anchor_sampler)
 from plugin.models.task_modules.prior_generators import batch_anchor_flags
-from plugin.models.task_modules.samplers import AnchorSamples
-from plugin.models.utils import BatchGT, levels_to_batch, stack_batch_gt
-from plugin.registry import MODELS, TASK_UTILS
-
-# weight_reduce_loss's guard on avg_factor (kept: same numbers as mmdet)
-AVG_EPS = torch.finfo(torch.float32).eps
+from plugin.models.task_modules.samplers import (AnchorSamples,
+                                                 BatchPseudoSampler,
+                                                 SiamRPNSampler)
+from plugin.models.utils import (BatchGT, fp32_no_autocast, levels_to_batch,
+                                 stack_batch_gt)
+from plugin.registry import MODELS
 
 # The keys of an RPN train_cfg that this head honours (mmdet's, plus none
 # of its own). ``debug`` is accepted and unused, as in mmdet.
 TRAIN_CFG_KEYS = ('assigner', 'sampler', 'allowed_border', 'pos_weight',
                   'debug')
-
-# mmdet's assigner and samplers, and the batched components they map to
-ASSIGNERS = {'MaxIoUAssigner': 'plugin.BatchMaxIoUAssigner'}
-SAMPLERS = {
-    'RandomSampler': 'plugin.BatchRandomSampler',
-    'PseudoSampler': 'plugin.BatchPseudoSampler',
-}
-
-
-def _build(cfg: dict, table: Dict[str, str], what: str):
-    """Build the batched component of an mmdet component's config.
-
-    ``plugin.*`` types pass through; mmdet's names (with or without the
-    ``mmdet.`` scope) in ``table`` are mapped, with the same arguments;
-    any other type, and any argument the batched component does not take,
-    is refused by name.
-    """
-    cfg = dict(cfg)
-    name = cfg['type'] if isinstance(cfg['type'], str) else \
-        cfg['type'].__name__
-    if not name.startswith('plugin.'):
-        short = name.split('.', 1)[1] if name.startswith('mmdet.') else name
-        if short not in table:
-            supported = sorted(table) + sorted(set(table.values()))
-            raise ValueError(
-                f'plugin.RPNHead has no batched {what} for {name!r}; use one '
-                f'of {supported}')
-        cfg['type'] = table[short]
-    try:
-        return TASK_UTILS.build(cfg)
-    except TypeError as e:  # an unexpected keyword
-        raise ValueError(f'unsupported {what} argument in {cfg}: {e}') \
-            from e
-
-
-def build_anchor_assigner(cfg: dict):
-    """Build the batched assigner of an RPN ``train_cfg.assigner``: mmdet's
-    ``MaxIoUAssigner`` becomes :class:`BatchMaxIoUAssigner`."""
-    return _build(cfg, ASSIGNERS, 'assigner')
-
-
-def build_anchor_sampler(cfg: Optional[dict]):
-    """Build the batched sampler of an RPN ``train_cfg.sampler``.
-
-    No sampler (mmdet then keeps every anchor) and mmdet's ``PseudoSampler``
-    keep every anchor; mmdet's ``RandomSampler`` becomes
-    :class:`BatchRandomSampler` (``num``, ``pos_fraction``, ``neg_pos_ub``,
-    ``add_gt_as_proposals``, which must be False).
-    """
-    return _build(cfg or dict(type='PseudoSampler'), SAMPLERS, 'sampler')
 
 
 class AnchorTargets(NamedTuple):
@@ -134,21 +87,23 @@ class AnchorTargets(NamedTuple):
 
 
 @MODELS.register_module()
-class RPNHead(BaseDenseHead):
+class RPNHead(MMDetRPNHead):
     """RPN head with batched, memory-bounded anchor assignment and sampling.
 
-    A drop-in replacement of mmdet's ``RPNHead``: the same arguments and
-    defaults (mmdet's ``AnchorHead`` ones), the same parameters
-    (``rpn_conv``, ``rpn_cls``, ``rpn_reg``), outputs ``(cls_scores,
-    bbox_preds)`` per level, and losses ``loss_rpn_cls`` / ``loss_rpn_bbox``
-    as per-level lists.
+    A drop-in replacement of mmdet's ``RPNHead`` (and a subclass of it):
+    the same arguments and defaults (mmdet's ``AnchorHead`` ones), the same
+    parameters (``rpn_conv``, ``rpn_cls``, ``rpn_reg``), outputs
+    ``(cls_scores, bbox_preds)`` per level, and losses ``loss_rpn_cls`` /
+    ``loss_rpn_bbox`` as per-level lists. Layers, ``forward``,
+    ``get_anchors``, ``loss_by_feat_single``, ``_predict_by_feat_single``
+    and ``_bbox_post_process`` are mmdet's own.
 
-    Args:
+    Args (mmdet's: the first four, then ``AnchorHead``'s as keywords):
         in_channels (int): channels of the input maps.
         num_classes (int): must be 1 (objectness).
         init_cfg (dict): mmdet's: normal(std 0.01) convs.
         num_convs (int): 3x3 convs before the 1x1 outputs.
-        feat_channels (int): channels of the 3x3 convs.
+        feat_channels (int): channels of the 3x3 convs (256).
         anchor_generator (dict): scales x ratios per level, any mmdet prior
             generator of anchors (``AnchorGenerator``).
         bbox_coder (dict): the deltas (``DeltaXYWHBBoxCoder`` with means and
@@ -165,6 +120,10 @@ class RPNHead(BaseDenseHead):
             the batched ones. Other keys are refused.
         test_cfg (dict): ``nms_pre``, ``max_per_img``, ``nms``,
             ``min_bbox_size``.
+
+    The defaults of the keyword arguments are mmdet's ``AnchorHead``'s
+    (e.g. 3 scales x 3 ratios on strides 4-64, SmoothL1 with beta 1/9,
+    sigmoid CE).
     """
 
     def __init__(self,
@@ -173,96 +132,32 @@ class RPNHead(BaseDenseHead):
                  init_cfg: MultiConfig = dict(
                      type='Normal', layer='Conv2d', std=0.01),
                  num_convs: int = 1,
-                 feat_channels: int = 256,
-                 anchor_generator: ConfigType = dict(
-                     type='AnchorGenerator',
-                     scales=[8, 16, 32],
-                     ratios=[0.5, 1.0, 2.0],
-                     strides=[4, 8, 16, 32, 64]),
-                 bbox_coder: ConfigType = dict(
-                     type='DeltaXYWHBBoxCoder',
-                     clip_border=True,
-                     target_means=(.0, .0, .0, .0),
-                     target_stds=(1.0, 1.0, 1.0, 1.0)),
-                 reg_decoded_bbox: bool = False,
-                 loss_cls: ConfigType = dict(
-                     type='CrossEntropyLoss', use_sigmoid=True,
-                     loss_weight=1.0),
-                 loss_bbox: ConfigType = dict(
-                     type='SmoothL1Loss', beta=1.0 / 9.0, loss_weight=1.0),
-                 train_cfg: OptConfigType = None,
-                 test_cfg: OptConfigType = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 **kwargs) -> None:
         if num_classes != 1:
             raise ValueError(f'RPNHead has one class (objectness), got '
                              f'num_classes={num_classes}')
-        self.in_channels = in_channels
-        self.num_classes = num_classes
-        self.feat_channels = feat_channels
-        self.num_convs = num_convs
-        self.use_sigmoid_cls = loss_cls.get('use_sigmoid', False)
-        # softmax: a background channel after the foreground one (mmdet)
-        self.cls_out_channels = num_classes if self.use_sigmoid_cls else \
-            num_classes + 1
-        self.reg_decoded_bbox = reg_decoded_bbox
-        self.bbox_coder = TASK_UTILS.build(bbox_coder)
-        self.loss_cls = MODELS.build(loss_cls)
-        self.loss_bbox = MODELS.build(loss_bbox)
-        self.prior_generator = TASK_UTILS.build(anchor_generator)
-        self.num_base_priors = self.prior_generator.num_base_priors[0]
-        self.train_cfg = train_cfg
-        self.test_cfg = test_cfg
+        train_cfg = kwargs.pop('train_cfg', None)
         if train_cfg:
             unknown = set(train_cfg) - set(TRAIN_CFG_KEYS)
             if unknown:
                 raise ValueError(
                     f'plugin.RPNHead does not support train_cfg keys '
                     f'{sorted(unknown)}; it honours {list(TRAIN_CFG_KEYS)}')
+        # mmdet's constructor builds the layers, losses, coder and anchor
+        # generator; without a train_cfg it builds no per-image assigner
+        # and sampler, whose batched counterparts are built below.
+        super().__init__(
+            in_channels,
+            num_classes=num_classes,
+            init_cfg=init_cfg,
+            num_convs=num_convs,
+            train_cfg=None,
+            **kwargs)
+        self.train_cfg = train_cfg
+        if train_cfg:
             self.assigner = build_anchor_assigner(train_cfg['assigner'])
             self.sampler = build_anchor_sampler(train_cfg.get('sampler'))
         self._anchor_cache: Optional[tuple] = None
-        self._init_layers()
-
-    def _init_layers(self) -> None:
-        """mmdet's layers: ``rpn_conv`` (a conv, or ``num_convs``
-        ConvModules), ``rpn_cls`` and ``rpn_reg`` (1x1)."""
-        if self.num_convs > 1:
-            # inplace=False: mmdet's, the ReLU output is reused by autograd
-            self.rpn_conv = nn.Sequential(*[
-                ConvModule(
-                    self.in_channels if i == 0 else self.feat_channels,
-                    self.feat_channels,
-                    3,
-                    padding=1,
-                    inplace=False) for i in range(self.num_convs)
-            ])
-        else:
-            self.rpn_conv = nn.Conv2d(
-                self.in_channels, self.feat_channels, 3, padding=1)
-        self.rpn_cls = nn.Conv2d(self.feat_channels,
-                                 self.num_base_priors * self.cls_out_channels,
-                                 1)
-        self.rpn_reg = nn.Conv2d(
-            self.feat_channels,
-            self.num_base_priors * self.bbox_coder.encode_size, 1)
-
-    def forward(self, x: Tuple[Tensor, ...]) -> Tuple[List[Tensor], ...]:
-        """Run the head on every level.
-
-        Args:
-            x (tuple[Tensor]): (B, in_channels, H, W) maps.
-
-        Returns:
-            tuple[list[Tensor], list[Tensor]]: per level the objectness
-            logits (B, A * cls_out_channels, H, W) and deltas
-            (B, A * 4, H, W).
-        """
-        return multi_apply(self.forward_single, x)
-
-    def forward_single(self, x: Tensor) -> Tuple[Tensor, Tensor]:
-        """Logits and deltas of one level."""
-        x = F.relu(self.rpn_conv(x))
-        return self.rpn_cls(x), self.rpn_reg(x)
 
     # ------------------------------------------------------------------
     # training
@@ -283,14 +178,14 @@ class RPNHead(BaseDenseHead):
         return self._anchor_cache[1], self._anchor_cache[2]
 
     @torch.no_grad()
-    def get_targets(self,
-                    featmap_sizes: Sequence[Tuple[int, int]],
-                    batch_gt_instances: InstanceList,
-                    batch_img_metas: List[dict],
-                    batch_gt_instances_ignore: OptInstanceList = None,
-                    device: torch.device = torch.device('cpu')
-                    ) -> AnchorTargets:
-        """Assign, sample and encode for the whole batch.
+    def get_batch_targets(self,
+                          featmap_sizes: Sequence[Tuple[int, int]],
+                          batch_gt_instances: InstanceList,
+                          batch_img_metas: List[dict],
+                          batch_gt_instances_ignore: OptInstanceList = None,
+                          device: torch.device = torch.device('cpu')
+                          ) -> 'AnchorTargets':
+        """Assign, sample and encode for the whole batch (the loss's path).
 
         Args:
             featmap_sizes: (H, W) of each level.
@@ -309,6 +204,16 @@ class RPNHead(BaseDenseHead):
             anchors, featmap_sizes, self.prior_generator.strides,
             self.prior_generator.num_base_priors, batch_img_metas,
             self.train_cfg.get('allowed_border', -1))
+        return self._targets(anchors, num_level_anchors, valid,
+                             batch_gt_instances, batch_gt_instances_ignore)
+
+    def _targets(self, anchors: Tensor, num_level_anchors: List[int],
+                 valid: Tensor, batch_gt_instances: InstanceList,
+                 batch_gt_instances_ignore: OptInstanceList
+                 ) -> 'AnchorTargets':
+        """Assign, sample and encode, given the anchors and their (B, N)
+        flags."""
+        device = anchors.device
         gt = stack_batch_gt(batch_gt_instances, device,
                             num_classes=self.num_classes)
         ignore = self._stack_ignore(batch_gt_instances_ignore, device)
@@ -348,14 +253,190 @@ class RPNHead(BaseDenseHead):
             for ig in batch_gt_instances_ignore
         ], device)
 
+    def _cls_weight(self, samples: AnchorSamples) -> Tensor:
+        """(B, S) objectness weight of each slot, ``pos_weight`` applied to
+        the positives (mmdet's ``label_weights``)."""
+        pos_weight = self.train_cfg.get('pos_weight', -1)
+        if pos_weight > 0:
+            return samples.cls_weight * torch.where(samples.pos, pos_weight,
+                                                    1.)
+        return samples.cls_weight
+
+    # mmdet's per-image interface, computed by the batched components ----
+    @torch.no_grad()
+    def get_targets(self,
+                    anchor_list: List[List[Tensor]],
+                    valid_flag_list: List[List[Tensor]],
+                    batch_gt_instances: InstanceList,
+                    batch_img_metas: List[dict],
+                    batch_gt_instances_ignore: OptInstanceList = None,
+                    unmap_outputs: bool = True,
+                    return_sampling_results: bool = False) -> tuple:
+        """mmdet's ``AnchorHead.get_targets``: the targets of each level in
+        mmdet's layout, computed by the batched assigner and sampler.
+
+        Not the loss's path (:meth:`get_batch_targets` is); this is for code
+        written against mmdet's head. It reads values back to the host to
+        build mmdet's variable-length index lists.
+
+        Args:
+            anchor_list (list[list[Tensor]]): per image, per level (N_l, 4)
+                anchors (``get_anchors``).
+            valid_flag_list (list[list[Tensor]]): per image, per level
+                (N_l,) bool flags.
+            batch_gt_instances (list[InstanceData]): per image gts.
+            batch_img_metas (list[dict]): per image metas (``img_shape``).
+            batch_gt_instances_ignore (list[InstanceData], optional): per
+                image ignore boxes.
+            unmap_outputs (bool): targets of every anchor (True) or of the
+                anchors inside the image only.
+            return_sampling_results (bool): also return mmdet's
+                ``SamplingResult`` of each image.
+
+        Returns:
+            tuple: per level (B, N_l) ``labels`` (1 = background),
+            ``label_weights``, (B, N_l, 4) ``bbox_targets`` and
+            ``bbox_weights``, then ``avg_factor`` (int), then, if asked,
+            the list of ``SamplingResult``. With ``SiamRPNSampler`` the
+            weights are already normalised and ``avg_factor`` is 1.
+        """
+        num_imgs = len(batch_img_metas)
+        assert len(anchor_list) == len(valid_flag_list) == num_imgs
+        if batch_gt_instances_ignore is None:
+            batch_gt_instances_ignore = [None] * num_imgs
+        num_level_anchors = [anchors.size(0) for anchors in anchor_list[0]]
+        flat_anchors = [torch.cat(a) for a in anchor_list]
+        inside = torch.stack([
+            anchor_inside_flags(a, torch.cat(v), meta['img_shape'][:2],
+                                self.train_cfg.get('allowed_border', -1))
+            for a, v, meta in zip(flat_anchors, valid_flag_list,
+                                  batch_img_metas)
+        ])
+        shared = all(a is anchor_list[0] or all(
+            x is y for x, y in zip(a, anchor_list[0])) for a in anchor_list)
+        if shared:  # mmdet's get_anchors: one list for every image
+            targets = self._targets(flat_anchors[0], num_level_anchors,
+                                    inside, batch_gt_instances,
+                                    batch_gt_instances_ignore)
+            results = [
+                self._mmdet_targets(targets, i, inside[i],
+                                    batch_gt_instances[i], unmap_outputs)
+                for i in range(num_imgs)
+            ]
+        else:
+            results = [
+                self._get_targets_single(*args, unmap_outputs=unmap_outputs)
+                for args in zip(flat_anchors, [torch.cat(v) for v in
+                                               valid_flag_list],
+                                batch_gt_instances, batch_img_metas,
+                                batch_gt_instances_ignore)
+            ]
+        (all_labels, all_label_weights, all_bbox_targets, all_bbox_weights,
+         _, _, sampling_results) = map(list, zip(*results))
+        # mmdet keeps them for ``get_positive_infos``
+        self._raw_positive_infos.update(sampling_results=sampling_results)
+        # SiamRPN's weights are normalised already: mmdet's loss divides
+        # by avg_factor, so 1 keeps SiamRPN's loss
+        avg_factor = 1 if isinstance(self.sampler, SiamRPNSampler) else \
+            sum(r.avg_factor for r in sampling_results)
+        res = (images_to_levels(all_labels, num_level_anchors),
+               images_to_levels(all_label_weights, num_level_anchors),
+               images_to_levels(all_bbox_targets, num_level_anchors),
+               images_to_levels(all_bbox_weights, num_level_anchors),
+               avg_factor)
+        if return_sampling_results:
+            res = res + (sampling_results, )
+        return res
+
+    @torch.no_grad()
+    def _get_targets_single(self,
+                            flat_anchors: Tensor,
+                            valid_flags: Tensor,
+                            gt_instances: InstanceData,
+                            img_meta: dict,
+                            gt_instances_ignore: Optional[
+                                InstanceData] = None,
+                            unmap_outputs: bool = True) -> tuple:
+        """mmdet's ``AnchorHead._get_targets_single`` for one image (see
+        :meth:`get_targets`).
+
+        Returns:
+            tuple: (N,) ``labels``, ``label_weights``, (N, 4)
+            ``bbox_targets``, ``bbox_weights`` (N the inside anchors when
+            not ``unmap_outputs``), then ``pos_inds``, ``neg_inds`` (into
+            the inside anchors, sorted) and the ``SamplingResult``.
+        """
+        inside = anchor_inside_flags(flat_anchors, valid_flags,
+                                     img_meta['img_shape'][:2],
+                                     self.train_cfg.get('allowed_border', -1))
+        targets = self._targets(flat_anchors, [len(flat_anchors)],
+                                inside[None], [gt_instances],
+                                [gt_instances_ignore])
+        return self._mmdet_targets(targets, 0, inside, gt_instances,
+                                   unmap_outputs)
+
+    def _mmdet_targets(self, targets: 'AnchorTargets', i: int,
+                       inside: Tensor, gt_instances: InstanceData,
+                       unmap_outputs: bool) -> tuple:
+        """Image ``i`` of batched targets in ``_get_targets_single``'s
+        layout."""
+        samples = targets.samples
+        num_anchors = len(targets.anchors)
+        inds = samples.inds[i]
+        # Unused slots hold index 0 and zero weights: add, never overwrite.
+        zeros = targets.anchors.new_zeros(num_anchors)
+        is_pos = zeros.scatter_add(0, inds, samples.pos[i].float()) > 0
+        is_neg = zeros.scatter_add(0, inds, samples.neg[i].float()) > 0
+        label_weights = zeros.scatter_add(0, inds,
+                                          self._cls_weight(samples)[i])
+        labels = torch.where(is_pos, 0, self.num_classes)
+        dim = targets.bbox_targets.size(-1)
+        index = inds[:, None].expand(-1, dim)
+        bbox_targets = targets.anchors.new_zeros(num_anchors, dim).scatter_add(
+            0, index, targets.bbox_targets[i])
+        bbox_weights = targets.anchors.new_zeros(num_anchors, dim).scatter_add(
+            0, index, samples.reg_weight[i][:, None].expand(-1, dim))
+
+        # mmdet's indices and sampling result refer to the inside anchors
+        rank = inside.cumsum(0) - 1
+        pos_inds = rank[is_pos.nonzero().view(-1)]
+        neg_inds = rank[is_neg.nonzero().view(-1)]
+        gt_inds = targets.assignment.gt_inds[i][inside]
+        gt_labels = gt_instances.labels.to(gt_inds.device)
+        assign_result = AssignResult(
+            num_gts=len(gt_instances),
+            gt_inds=gt_inds,
+            max_overlaps=targets.assignment.max_overlaps[i][inside],
+            labels=torch.where(
+                gt_inds > 0, gt_labels[(gt_inds - 1).clamp(min=0)]
+                if len(gt_labels) else gt_inds, -1))
+        priors = targets.anchors[inside]
+        sampling_result = SamplingResult(
+            pos_inds=pos_inds,
+            neg_inds=neg_inds,
+            priors=priors,
+            gt_bboxes=gt_instances.bboxes,
+            assign_result=assign_result,
+            gt_flags=priors.new_zeros(len(priors), dtype=torch.uint8),
+            avg_factor_with_neg=not isinstance(self.sampler,
+                                               BatchPseudoSampler))
+        if not unmap_outputs:
+            labels, label_weights = labels[inside], label_weights[inside]
+            bbox_targets, bbox_weights = bbox_targets[inside], \
+                bbox_weights[inside]
+        return (labels, label_weights, bbox_targets, bbox_weights, pos_inds,
+                neg_inds, sampling_result)
+
+    @fp32_no_autocast
     def loss_by_feat(self,
                      cls_scores: List[Tensor],
                      bbox_preds: List[Tensor],
                      batch_gt_instances: InstanceList,
                      batch_img_metas: List[dict],
                      batch_gt_instances_ignore: OptInstanceList = None
-                     ) -> Dict[str, List[Tensor]]:
-        """Objectness and box losses of the sampled anchors.
+                     ) -> dict:
+        """Objectness and box losses of the sampled anchors (fp32, autocast
+        off).
 
         Args:
             cls_scores (list[Tensor]): per level (B, A * cls_out_channels,
@@ -371,25 +452,22 @@ class RPNHead(BaseDenseHead):
             one scalar per level (the runner sums them), as mmdet.
         """
         featmap_sizes = [tuple(s.shape[-2:]) for s in cls_scores]
-        device = cls_scores[0].device
-        targets = self.get_targets(featmap_sizes, batch_gt_instances,
-                                   batch_img_metas, batch_gt_instances_ignore,
-                                   device)
-        # fp32, no autocast: the log-sigmoid and the sums need it
-        with torch.autocast(device_type=device.type, enabled=False):
-            cls = levels_to_batch(cls_scores, self.cls_out_channels).float()
-            reg = levels_to_batch(bbox_preds,
-                                  self.bbox_coder.encode_size).float()
-            return self._loss(cls, reg, targets)
+        targets = self.get_batch_targets(featmap_sizes, batch_gt_instances,
+                                         batch_img_metas,
+                                         batch_gt_instances_ignore,
+                                         cls_scores[0].device)
+        cls = levels_to_batch(cls_scores, self.cls_out_channels)
+        reg = levels_to_batch(bbox_preds, self.bbox_coder.encode_size)
+        return self._loss(cls, reg, targets)
 
     def _loss(self, cls: Tensor, reg: Tensor,
-              targets: AnchorTargets) -> Dict[str, List[Tensor]]:
+              targets: 'AnchorTargets') -> dict:
         """Losses on the sampled slots, split by level.
 
         Args:
             cls (Tensor): (B, N, cls_out_channels) logits.
             reg (Tensor): (B, N, 4) deltas.
-            targets (AnchorTargets): from :meth:`get_targets`.
+            targets (AnchorTargets): from :meth:`get_batch_targets`.
         """
         samples = targets.samples
         inds = samples.inds
@@ -400,11 +478,8 @@ class RPNHead(BaseDenseHead):
                 targets.anchors[inds].reshape(-1, 4),
                 reg.reshape(-1, reg.size(-1))).reshape(reg.shape[:2] + (4, ))
 
-        cls_weight = samples.cls_weight
-        pos_weight = self.train_cfg.get('pos_weight', -1)
-        if pos_weight > 0:
-            cls_weight = cls_weight * torch.where(samples.pos, pos_weight, 1.)
-        loss_cls = self._cls_loss(cls, samples.pos, cls_weight)  # (B, S)
+        loss_cls = self._cls_loss(cls, samples.pos,
+                                  self._cls_weight(samples))  # (B, S)
         loss_bbox = self._bbox_loss(reg, targets.bbox_targets,
                                     samples.reg_weight)  # (B, S)
 
@@ -429,13 +504,9 @@ class RPNHead(BaseDenseHead):
     def _cls_loss(self, cls: Tensor, pos: Tensor, weight: Tensor) -> Tensor:
         """(B, S) weighted objectness loss of each slot."""
         loss = self.loss_cls
-        if (type(loss) is CrossEntropyLoss and loss.use_sigmoid
-                and not loss.use_mask and loss.class_weight is None):
-            # mmdet's binary_cross_entropy, without its host-side nonzero
-            target = pos[..., None].to(cls.dtype)
-            elem = F.binary_cross_entropy_with_logits(
-                cls, target, reduction='none').squeeze(-1)
-            return elem * weight * loss.loss_weight
+        elem = elementwise_loss(loss, cls, pos[..., None])
+        if elem is not None:  # mmdet's sigmoid CE, fused
+            return elem.squeeze(-1) * weight * loss.loss_weight
         # mmdet's labels: 0 the object, num_classes (1) the background
         labels = torch.where(pos, 0, self.num_classes)
         elem = loss(
@@ -450,20 +521,11 @@ class RPNHead(BaseDenseHead):
         """(B, S) weighted box loss of each slot, summed over the 4
         coordinates."""
         loss = self.loss_bbox
-        if type(loss) in (L1Loss, SmoothL1Loss):
-            # mmdet's l1_loss / smooth_l1_loss, without the host-side
-            # "any weight > 0" test of their modules
-            diff = (reg - target).abs()
-            if type(loss) is SmoothL1Loss:
-                diff = torch.where(diff < loss.beta,
-                                   0.5 * diff * diff / loss.beta,
-                                   diff - 0.5 * loss.beta)
-            return diff.sum(dim=-1) * weight * loss.loss_weight
-        if type(loss) is GIoULoss:
-            # mmdet's giou_loss on decoded boxes, without the same test
-            giou = bbox_overlaps(reg, target, mode='giou', is_aligned=True,
-                                 eps=loss.eps)
-            return (1 - giou) * weight * loss.loss_weight
+        elem = elementwise_loss(loss, reg, target)
+        if elem is not None:  # L1, SmoothL1 (B, S, 4) or GIoU (B, S), fused
+            if elem.dim() == reg.dim():
+                elem = elem.sum(dim=-1)
+            return elem * weight * loss.loss_weight
         elem = loss(
             reg.reshape(-1, reg.size(-1)),
             target.reshape(-1, target.size(-1)),
@@ -484,9 +546,9 @@ class RPNHead(BaseDenseHead):
                         with_nms: bool = True) -> InstanceList:
         """Proposals of every image, mmdet's for the same outputs.
 
-        Top-k per level, decoding, clipping and rescaling run for the batch
-        at once; the size filter and NMS (mmcv's ``batched_nms`` across
-        levels, with the level as the group, as mmdet) run per image.
+        Top-k per level, decoding and clipping run for the batch at once;
+        mmdet's ``_bbox_post_process`` (rescaling, the size filter and NMS
+        across levels with the level as the group) runs per image.
 
         Args:
             cls_scores (list[Tensor]): per level (B, A * C, H, W) logits.
@@ -544,40 +606,18 @@ class RPNHead(BaseDenseHead):
             deltas.reshape(-1, deltas.size(-1))).reshape(num_imgs, -1, 4)
         if getattr(self.bbox_coder, 'clip_border', True):
             bboxes = _clip_to_images(bboxes, batch_img_metas)
-        if rescale:
-            factors = bboxes.new_tensor(
-                [[1 / s for s in meta['scale_factor']] * 2
-                 for meta in batch_img_metas])  # mmdet's scale_boxes
-            bboxes = bboxes * factors[:, None, :]
-
+        # mmdet's own post-processing per image (a subclass's override
+        # of _bbox_post_process applies here too)
         return [
-            self._nms_single(bboxes[i], scores[i], level_ids[i], cfg)
-            for i in range(num_imgs)
+            self._bbox_post_process(
+                InstanceData(
+                    bboxes=bboxes[i], scores=scores[i],
+                    level_ids=level_ids[i]),
+                cfg,
+                rescale=rescale,
+                with_nms=with_nms,
+                img_meta=batch_img_metas[i]) for i in range(num_imgs)
         ]
-
-    @staticmethod
-    def _nms_single(bboxes: Tensor, scores: Tensor, level_ids: Tensor,
-                    cfg: ConfigDict) -> InstanceData:
-        """mmdet's ``_bbox_post_process`` of RPNHead for one image."""
-        if cfg.get('min_bbox_size', -1) >= 0:
-            w = bboxes[:, 2] - bboxes[:, 0]
-            h = bboxes[:, 3] - bboxes[:, 1]
-            keep = (w > cfg.min_bbox_size) & (h > cfg.min_bbox_size)
-            bboxes, scores, level_ids = bboxes[keep], scores[keep], \
-                level_ids[keep]
-        results = InstanceData()
-        if bboxes.numel() > 0:
-            dets, keep = batched_nms(bboxes, scores, level_ids, cfg.nms)
-            keep = keep[:cfg.max_per_img]
-            results.bboxes = bboxes[keep]
-            # NMS variants (soft-NMS) may rescore
-            results.scores = dets[:cfg.max_per_img, -1]
-        else:
-            results.bboxes = bboxes.new_zeros((0, 4))
-            results.scores = scores.new_zeros((0, ))
-        results.labels = torch.zeros(
-            len(results.scores), dtype=torch.long, device=scores.device)
-        return results
 
 
 def _per_slot(elem: Tensor, shape: torch.Size) -> Tensor:

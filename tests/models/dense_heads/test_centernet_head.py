@@ -170,8 +170,8 @@ def test_batched_equals_single_image_sums():
 
     def heat_sum(f, g):
         losses, _ = head_parity.run_loss(ours, f, g, metas(len(g)))
-        targets = ours.get_targets(g, (MAP, MAP), (IMG, IMG),
-                                   torch.device('cpu'))
+        targets = ours.get_batch_targets(g, (MAP, MAP), (IMG, IMG),
+                                         torch.device('cpu'))
         return losses['loss_center_heatmap'] * (
             targets.num_peaks.clamp(min=1) + eps)
 
@@ -282,8 +282,8 @@ def test_perfect_targets_decode_to_the_gt_boxes():
     boxes = [[4, 6, 40, 44], [30, 2, 58, 30], [21, 41, 23, 42],
              [44, 40, 63, 63]]
     labels = [1, 0, 2, 1]
-    targets = ours.get_targets([gts(boxes, labels)], (MAP, MAP), (IMG, IMG),
-                               torch.device('cpu'))
+    targets = ours.get_batch_targets([gts(boxes, labels)], (MAP, MAP),
+                                     (IMG, IMG), torch.device('cpu'))
     wh, offset, _ = targets.dense_regression_targets()
     res = ours.predict_by_feat([targets.heatmap], [wh], [offset],
                                batch_img_metas=metas(1), rescale=False)[0]
@@ -321,3 +321,28 @@ def test_builds_from_registry_with_scope():
 def test_clamp_out_of_range_is_refused():
     with pytest.raises(ValueError, match='heatmap_clamp'):
         CenterNetHead(**head_cfg(heatmap_clamp=0.7))
+
+
+def test_target_generator_options_from_the_config():
+    """min_overlap and the window budget are config options of the head
+    (mmdet's 0.3 by default): a 16 x 16 cell box has radius 3 at 0.3 and 1
+    at 0.7 (CornerNet's case 2 is the smallest in both:
+    (64 - sqrt(64^2 - 16 * 0.7 * 256)) / 8 = 3.62 and
+    (64 - sqrt(64^2 - 16 * 0.3 * 256)) / 8 = 1.31)."""
+    from mmdet.registry import MODELS
+    default = MODELS.build(dict(type='plugin.CenterNetHead', **head_cfg()))
+    assert default.target_generator.min_overlap == 0.3
+    tight = MODELS.build(
+        dict(type='plugin.CenterNetHead',
+             target_generator=dict(type='plugin.CenterNetTarget',
+                                   min_overlap=0.7, window_budget=64),
+             **head_cfg()))
+    assert tight.target_generator.min_overlap == 0.7
+    assert tight.target_generator.window_budget == 64
+    box = [[0., 0., 16. * IMG / MAP, 16. * IMG / MAP]]
+    radii = [
+        head.get_batch_targets([gts(box, [0])], (MAP, MAP), (IMG, IMG),
+                               torch.device('cpu')).radius.item()
+        for head in (default, tight)
+    ]
+    assert radii == [3, 1]

@@ -131,8 +131,8 @@ def test_mmdet_rpn_train_cfg_builds_and_runs_unchanged():
     assert (head.sampler.num, head.sampler.pos_fraction) == (256, 0.5)
     feats = make_feats(3)
     gt_instances = batch_gts()
-    targets = head.get_targets([f.shape[-2:] for f in feats], gt_instances,
-                               metas(3))
+    targets = head.get_batch_targets([f.shape[-2:] for f in feats],
+                                     gt_instances, metas(3))
     samples = targets.samples
     assert (samples.pos.sum(1) <= 128).all()
     assert ((samples.pos | samples.neg).sum(1) == 256).all()
@@ -306,12 +306,13 @@ def test_batched_equals_per_image():
     ours, _ = make_heads()
     feats, gt_instances = make_feats(3), batch_gts()
     sizes = [f.shape[-2:] for f in feats]
-    batched = ours.get_targets(sizes, gt_instances, metas(3))
+    batched = ours.get_batch_targets(sizes, gt_instances, metas(3))
     with torch.no_grad():
         outs = ours(feats)
     batched_props = ours.predict_by_feat(*outs, batch_img_metas=metas(3))
     for i in range(3):
-        single = ours.get_targets(sizes, gt_instances[i:i + 1], metas(1))
+        single = ours.get_batch_targets(sizes, gt_instances[i:i + 1],
+                                        metas(1))
         assert torch.equal(batched.assignment.gt_inds[i],
                            single.assignment.gt_inds[0])
         assert torch.equal(dense_targets(batched, i),
@@ -416,9 +417,10 @@ def test_crowded_image_assigns_in_chunks():
                       1)
     ours, _ = make_heads()
     sizes = [(IMG // s, IMG // s) for s in STRIDES]
-    whole = ours.get_targets(sizes, [gts(boxes.tolist())], metas(1))
+    whole = ours.get_batch_targets(sizes, [gts(boxes.tolist())], metas(1))
     ours.assigner.max_pairs = 1000 * 64
-    chunked = ours.get_targets(sizes, [gts(boxes.tolist())], metas(1))
+    chunked = ours.get_batch_targets(sizes, [gts(boxes.tolist())],
+                                     metas(1))
     assert torch.equal(whole.assignment.gt_inds, chunked.assignment.gt_inds)
     assert torch.equal(dense_targets(whole, 0), dense_targets(chunked, 0))
 
@@ -462,3 +464,4 @@ def test_train_cfg_is_not_modified():
     before = copy.deepcopy(cfg)
     RPNHead(**head_cfg(train_cfg=cfg))
     assert cfg == before
+
