@@ -419,3 +419,64 @@ def test_centernet_predictions_match_mmdet(with_nms):
     decode = [o[0] for o in outs] + [(32, 32)]
     assert_equal_nested(ours._decode_heatmap(*decode, k=7, kernel=3),
                         theirs._decode_heatmap(*decode, k=7, kernel=3))
+
+
+# ------------------------------------------------- a user's subclass rebased
+def rebased(base: type, body: dict) -> type:
+    """A user's subclass, written against mmdet's head, on ``base``."""
+    return type(f'User{base.__name__}', (base, ), dict(body))
+
+
+def test_a_user_subclass_of_mmdets_rpn_keeps_working_on_plugins():
+    """A subclass that post-processes proposals its own way (keeps the 5
+    best) and scales the objectness loss: plugin's batched prediction calls
+    the subclass's ``_bbox_post_process``, and the results equal the same
+    subclass on mmdet's base."""
+
+    def _bbox_post_process(self, results, cfg, rescale=False,
+                           with_nms=True, img_meta=None):
+        results = super(type(self), self)._bbox_post_process(
+            results, cfg, rescale, with_nms, img_meta)
+        return results[:5]
+
+    def loss_by_feat(self, *args, **kwargs):
+        losses = super(type(self), self).loss_by_feat(*args, **kwargs)
+        losses['loss_rpn_cls'] = [2 * v for v in losses['loss_rpn_cls']]
+        return losses
+
+    body = dict(_bbox_post_process=_bbox_post_process,
+                loss_by_feat=loss_by_feat)
+    cfg = dict(RPN_CFG, train_cfg=rpn_train_cfg())
+    ours, theirs = head_parity.make_twin_heads(
+        lambda: rebased(RPNHead, body)(**cfg),
+        lambda: rebased(MMDetRPNHead, body)(**cfg))
+    sizes, gts, metas = rpn_inputs()
+    feats = [torch.randn(2, 1, h, w, generator=torch.Generator()
+                         .manual_seed(h)) for h, w in sizes]
+    outs = ours(feats)
+    a = ours.predict_by_feat(*outs, batch_img_metas=metas)
+    b = theirs.predict_by_feat(*outs, batch_img_metas=metas)
+    assert [len(r) for r in a] == [5, 5]
+    assert_equal_nested([r.to_dict() for r in a], [r.to_dict() for r in b])
+    head_parity.check_matches_mmdet(ours, theirs, feats, gts, metas)
+
+
+def test_a_user_subclass_of_mmdets_centernet_keeps_working_on_plugins():
+    """A subclass with its own NMS step (keeps 3 per image): plugin's
+    batched prediction calls it, and equals the subclass on mmdet's base."""
+
+    def _bboxes_nms(self, bboxes, labels, cfg):
+        return bboxes[:3], labels[:3]
+
+    ours, theirs = head_parity.make_twin_heads(
+        lambda: rebased(CenterNetHead, dict(_bboxes_nms=_bboxes_nms))(
+            **CENTERNET_CFG),
+        lambda: rebased(MMDetCenterNetHead, dict(_bboxes_nms=_bboxes_nms))(
+            **CENTERNET_CFG))
+    x = torch.randn(2, 2, 8, 8, generator=torch.Generator().manual_seed(2))
+    outs = ours(x[None].unbind(0))
+    metas = [dict(batch_input_shape=(32, 32), border=(0., 32., 0., 32.))] * 2
+    a = ours.predict_by_feat(*outs, batch_img_metas=metas, with_nms=True)
+    b = theirs.predict_by_feat(*outs, batch_img_metas=metas, with_nms=True)
+    assert [len(r) for r in a] == [3, 3]
+    assert_equal_nested([r.to_dict() for r in a], [r.to_dict() for r in b])
