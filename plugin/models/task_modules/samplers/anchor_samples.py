@@ -3,6 +3,10 @@ and how each counts.
 
 Shapes: B images, N anchors, S sample slots per image (fixed by the sampler,
 so that no host sync is needed; unused slots have zero weight).
+
+The slots' order depends only on the sample, not on how it was drawn (the
+random samplers sort their slots by anchor index): the losses sum over the
+slots, so the same sample gives bitwise the same losses.
 """
 from typing import NamedTuple, Optional
 

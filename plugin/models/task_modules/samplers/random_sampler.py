@@ -11,7 +11,15 @@ anchor gets one uniform random key; the sample of a class is the anchors of
 that class with the smallest keys (``topk``), which is a uniform sample
 without replacement. The keys come from torch's global generator on the
 anchors' device, so the runner's seed makes the sample reproducible.
+
+The slots of each class hold the drawn anchors in increasing anchor index,
+the unused slots after them (anchor 0). The losses sum over the slots, so in
+draw order the same sample would give sums that differ in the last bits from
+one draw to the next; in this canonical order they depend only on which
+anchors were drawn.
 """
+from typing import Optional, Tuple
+
 import torch
 from torch import Tensor
 
@@ -23,23 +31,40 @@ from .anchor_samples import AnchorSamples
 NOT_DRAWN = 2.0
 
 
-def draw(keys: Tensor, eligible: Tensor, k: int):
-    """The (at most) k eligible anchors of each image with the smallest keys.
+def draw(keys: Tensor, eligible: Tensor, k: int,
+         limit: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    """The (at most) k eligible anchors of each image with the smallest keys,
+    in canonical order.
 
     Args:
         keys (Tensor): (B, N) uniform keys.
         eligible (Tensor): (B, N) bool.
         k (int): slots per image.
+        limit (Tensor, optional): (B,) int64, the most anchors to draw per
+            image (may be below k): the eligible ones with the smallest
+            keys, so still a uniform sample, truncated before the sort.
 
     Returns:
-        tuple[Tensor, Tensor]: (B, k') anchor indices and a (B, k') mask of
-        the slots that hold an eligible anchor, k' = min(k, N); in order of
-        the keys, so the first j slots are a uniform sample of j.
+        tuple[Tensor, Tensor]: (B, k') int64 anchor indices and a (B, k')
+        mask of the slots that hold a drawn anchor, k' = min(k, N). The
+        drawn anchors come first, in increasing index, then the unused
+        slots, which hold index 0 (:class:`AnchorSamples`): the result
+        depends on which anchors were drawn, not on the order of their keys.
     """
-    k = min(k, keys.size(1))
+    num_anchors = keys.size(1)
+    k = min(k, num_anchors)
+    # the keys' order matters only for truncating to `limit`
     values, inds = keys.masked_fill(~eligible, NOT_DRAWN).topk(
-        k, dim=1, largest=False)
-    return inds, values < NOT_DRAWN
+        k, dim=1, largest=False, sorted=limit is not None)
+    drawn = values < NOT_DRAWN
+    if limit is not None:
+        slot = torch.arange(k, device=keys.device)
+        drawn &= slot < limit[:, None]
+    # canonical order: one sort of k slots per image; num_anchors (above
+    # every index) puts the unused slots last
+    inds = inds.masked_fill(~drawn, num_anchors).sort(dim=1).values
+    drawn = inds < num_anchors
+    return inds.masked_fill(~drawn, 0), drawn
 
 
 @TASK_UTILS.register_module()
@@ -85,7 +110,9 @@ class BatchRandomSampler:
                 k + 1 positive).
 
         Returns:
-            AnchorSamples: S = int(num * pos_fraction) + num slots.
+            AnchorSamples: S = P + num slots (fewer when N < P or N < num):
+            the positive slots, then the negative ones, each group in
+            canonical order (see :func:`draw`).
         """
         keys = torch.rand(gt_inds.shape, device=gt_inds.device)
         pos_inds, pos = draw(keys, gt_inds > 0,
@@ -96,9 +123,8 @@ class BatchRandomSampler:
             # int() of mmdet, on float64 as Python computes it
             bound = (self.neg_pos_ub * num_pos.clamp(min=1).double()).floor()
             num_neg_wanted = torch.minimum(num_neg_wanted, bound.long())
-        neg_inds, neg = draw(keys, gt_inds == 0, self.num)
-        slot = torch.arange(neg.size(1), device=neg.device)
-        neg &= slot < num_neg_wanted[:, None]
+        neg_inds, neg = draw(keys, gt_inds == 0, self.num,
+                             limit=num_neg_wanted)
 
         inds = torch.cat([pos_inds, neg_inds], dim=1)
         pos = torch.cat([pos, torch.zeros_like(neg)], dim=1)

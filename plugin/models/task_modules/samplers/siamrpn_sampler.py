@@ -50,7 +50,9 @@ class SiamRPNSampler:
             gt_inds (Tensor): (B, N) assignment.
 
         Returns:
-            AnchorSamples: normalised weights, ``avg_factor`` None.
+            AnchorSamples: the positive slots, then the negative ones, each
+            group in canonical order (see :func:`draw`); normalised
+            weights, ``avg_factor`` None.
         """
         keys = torch.rand(gt_inds.shape, device=gt_inds.device)
         pos_inds, pos = draw(keys, gt_inds > 0, self.pos_num)

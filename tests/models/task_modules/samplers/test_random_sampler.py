@@ -5,6 +5,7 @@ import torch
 
 from plugin.models.task_modules.samplers import (BatchPseudoSampler,
                                                  BatchRandomSampler)
+from plugin.models.task_modules.samplers.random_sampler import draw
 
 
 def assignment(num_pos, num_neg, num_ignored=5):
@@ -72,6 +73,58 @@ def test_uniform():
     samples = BatchRandomSampler(num=10, pos_fraction=0.5).sample(gt_inds)
     drawn = torch.bincount(samples.inds[samples.pos], minlength=20)
     assert ((drawn - 500).abs() < 116).all(), drawn
+
+
+def test_draw_keeps_the_smallest_keys_in_index_order():
+    keys = torch.tensor([[.9, .1, .5, .3, .7, .2],
+                         [.4, .8, .6, .05, .3, .5]])
+    eligible = torch.tensor([[1, 1, 0, 1, 1, 1],
+                             [0, 1, 0, 0, 0, 1]], dtype=torch.bool)
+    inds, drawn = draw(keys, eligible, 3)
+    # image 0: keys .1, .2, .3 (anchors 1, 5, 3); image 1: its only two
+    # eligible anchors, then an unused slot (anchor 0)
+    assert inds.tolist() == [[1, 3, 5], [1, 5, 0]]
+    assert drawn.tolist() == [[True, True, True], [True, True, False]]
+    # a limit keeps the smallest keys (a uniform sample), then sorts
+    inds, drawn = draw(keys, eligible, 3, limit=torch.tensor([2, 1]))
+    assert inds.tolist() == [[1, 5, 0], [5, 0, 0]]
+    assert drawn.tolist() == [[True, True, False], [True, False, False]]
+    # more slots than anchors: k' = N
+    inds, drawn = draw(keys, eligible, 10)
+    assert inds.tolist() == [[0, 1, 3, 4, 5, 0], [1, 5, 0, 0, 0, 0]]
+    assert drawn.sum(1).tolist() == [5, 2]
+
+
+def smallest_keys_sorted(keys, eligible, k):
+    """The k eligible anchors with the smallest keys, by anchor index."""
+    candidates = eligible.nonzero()[:, 0].tolist()
+    return sorted(sorted(candidates, key=lambda i: keys[i])[:k])
+
+
+def test_slots_hold_the_smallest_keys_in_index_order():
+    """num 4 at 0.5: 2 positive slots, then 4 negative ones."""
+    gt_inds = torch.tensor([
+        [0, 1, -1, 0, 2, 0, 1, 0, 0, -1],  # 2 of 3 positives, 2 negatives
+        [0, 0, 0, 0, 0, 0, 0, 1, -1, 0],  # 1 positive, 3 of 8 negatives
+        [-1, 0, -1, -1, 0, -1, -1, 0, -1, -1],  # 3 negatives, no positive
+    ])
+    torch.manual_seed(7)
+    keys = torch.rand(gt_inds.shape)  # the sampler's keys
+    torch.manual_seed(7)
+    samples = BatchRandomSampler(num=4, pos_fraction=0.5).sample(gt_inds)
+    for i, neg_wanted in enumerate([2, 3, 4]):
+        pos = smallest_keys_sorted(keys[i], gt_inds[i] > 0, 2)
+        neg = smallest_keys_sorted(keys[i], gt_inds[i] == 0, neg_wanted)
+        # unused slots last, on anchor 0
+        expected = (pos + [0] * (2 - len(pos)) + neg + [0] * (4 - len(neg)))
+        assert samples.inds[i].tolist() == expected
+        assert samples.pos[i].tolist() == [True] * len(pos) + [False] * (
+            6 - len(pos))
+        assert samples.neg[i].tolist() == [False] * 2 + [True] * len(
+            neg) + [False] * (4 - len(neg))
+    assert counts(samples) == ([2, 1, 0], [2, 3, 3])
+    # the truncated negatives are not simply the first ones by index
+    assert samples.inds[1, 2:5].tolist() != [0, 1, 2]
 
 
 def test_add_gt_as_proposals_is_refused():

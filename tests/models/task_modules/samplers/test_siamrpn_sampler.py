@@ -35,3 +35,23 @@ def test_no_positive_in_the_batch():
     assert samples.pos.sum() == 0
     assert samples.cls_weight[samples.neg].sum().item() == pytest.approx(0.5)
     assert samples.reg_weight.abs().sum() == 0
+
+
+def test_slots_hold_the_smallest_keys_in_index_order():
+    """2 positive slots, then 3 negative ones, unused slots last on
+    anchor 0."""
+    gt_inds = torch.tensor([[0, 1, 0, 2, -1, 1, 0, 0, 0],
+                            [1, -1, 0, -1, -1, -1, -1, -1, -1]])
+    torch.manual_seed(11)
+    keys = torch.rand(gt_inds.shape)  # the sampler's keys
+    torch.manual_seed(11)
+    samples = SiamRPNSampler(pos_num=2, neg_num=3).sample(gt_inds)
+    for i in range(2):
+        pos, neg = (sorted(sorted(m.nonzero()[:, 0].tolist(),
+                                  key=lambda a: keys[i, a])[:k])
+                    for m, k in ((gt_inds[i] > 0, 2), (gt_inds[i] == 0, 3)))
+        expected = pos + [0] * (2 - len(pos)) + neg + [0] * (3 - len(neg))
+        assert samples.inds[i].tolist() == expected
+        assert samples.pos[i, :2].sum() == len(pos)
+        assert samples.neg[i, 2:].sum() == len(neg)
+    assert samples.inds[1].tolist()[1:] == [0, 2, 0, 0]
