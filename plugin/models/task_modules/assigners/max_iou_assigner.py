@@ -19,9 +19,11 @@ Every anchor gets one of (mmdet's ``gt_inds`` convention)
         (mmdet gives it every anchor when min_pos_iou is 0).
 
 The (B, G, N) IoU matrix is never held whole: anchors are taken in chunks of
-at most ``max_pairs`` (image, gt, anchor) pairs. A first pass keeps each
-anchor's best gt and each gt's best IoU, and a byte mask of the pairs at
-their chunk's best. The best-anchor rule then needs no IoU again: a pair is
+at most a budget of (image, gt, anchor) pairs (:func:`chunk_pairs`): by
+default 2**20 on the CPU (cache-sized), and on a GPU as many as fit in 256
+MiB at the chunk's peak (a typical batch in one chunk). A first pass keeps
+each anchor's best gt and each gt's best IoU, and a byte mask of the pairs
+at their chunk's best. The best-anchor rule then needs no IoU again: a pair is
 at its gt's best iff it is at its chunk's best and the chunk's best is the
 gt's. When those masks would exceed ``MASK_BUDGETS`` chunk budgets (crowded
 images), the rule recomputes each chunk's IoU instead (bitwise the same).
@@ -38,17 +40,37 @@ from plugin.models.utils import BatchGT
 from plugin.registry import TASK_UTILS
 from .batch_iou import batch_overlaps
 
-# 2**20 pairs: one (B, G, n) float32 IoU block is 4 MiB and a chunk's peak
-# (three such blocks while the IoU is formed) about 12 MiB, which stays in
-# the CPU's caches. Measured on bench/bench_rpn.py (8 x 30 gts x 65k
-# anchors, 2 cores, IoUs recomputed for the best-anchor rule): 79 ms at
-# 2**20, 107-123 ms at 2**21..2**23 (blocks served from DRAM, and from
-# 32 MiB up freshly mapped by glibc each time), 106 ms at 2**24 (one chunk).
-DEFAULT_MAX_PAIRS = 2**20
+# Bytes a chunk allocates per (image, gt, anchor) pair at its peak: the three
+# float32 (B, G, n) buffers of batch_overlaps while the IoU is formed
+# (intersection width, then the IoU; height, then the union; a scratch
+# min/max), 3 x 4 bytes. Every later step holds less per pair: the IoU block
+# (4) and its "at the chunk's best" byte mask (1) in pass 1; that mask, the
+# "at the gt's best" mask (1) and its int32 product with the gt order (4) in
+# the best-anchor rule. Ignore boxes add a batch_overlaps of their own
+# (12 bytes per image, ignore box and anchor) while the IoU block is held.
+CHUNK_BYTES_PER_PAIR = 12
+
+# CPU default, 2**20 pairs: one (B, G, n) float32 IoU block is 4 MiB and a
+# chunk's peak about 12 MiB, which stays in the CPU's caches. Measured on
+# bench/bench_rpn.py (8 x 30 gts x 65k anchors, 2 cores, IoUs recomputed for
+# the best-anchor rule): 79 ms at 2**20, 107-123 ms at 2**21..2**23 (blocks
+# served from DRAM, and from 32 MiB up freshly mapped by glibc each time),
+# 106 ms at 2**24 (one chunk).
+CPU_MAX_PAIRS = 2**20
+
+# GPU default, the chunk's peak in MiB: 256 MiB / 12 bytes = 22,369,621
+# pairs, so the bench's batch (8 images x 30 gts x 65,472 anchors = 15.7M
+# pairs) is one chunk. Every chunk is some 40 kernel launches (pass 1 and
+# the best-anchor rule); at 2**20 pairs that batch takes 15 chunks, each too
+# little work per launch to keep a GPU busy. 256 MiB is small next to a
+# training GPU's memory, and the caching allocator reuses the blocks from
+# one step to the next.
+GPU_MAX_CHUNK_MIB = 256
 
 # The per-chunk masks kept for the best-anchor rule may take up to this many
-# chunk budgets (1 byte a pair: 16 MiB at the default), which covers a batch
-# of 8 images x 30 gts x 65k anchors; beyond, the rule recomputes the IoUs.
+# chunk budgets of pairs (1 byte a pair: 16 MiB at the CPU default, 16/12 of
+# the chunk's peak in general), which covers a batch of 8 images x 30 gts x
+# 65k anchors on a CPU; beyond, the rule recomputes the IoUs.
 MASK_BUDGETS = 16
 
 # IoU given to anchors that take no part (outside the image, or covered by
@@ -59,6 +81,32 @@ EXCLUDED = float('-inf')
 # its IoU is 0 with every anchor, so it never beats a real gt (ties go to the
 # first gt, and real gts come first) and needs no mask over the IoU matrix.
 FAR = -1e8
+
+
+def chunk_pairs(device_type: str,
+                max_pairs: Optional[int] = None,
+                max_chunk_mib: Optional[float] = None) -> int:
+    """The most (image, gt, anchor) pairs in one chunk.
+
+    Args:
+        device_type (str): the anchors' ``device.type`` (``'cpu'``,
+            ``'cuda'``...).
+        max_pairs (int, optional): explicit pairs; wins over the rest.
+        max_chunk_mib (float, optional): the chunk's peak in MiB, on any
+            device, at ``CHUNK_BYTES_PER_PAIR`` bytes a pair.
+
+    Returns:
+        int: ``max_pairs`` if given; else ``max_chunk_mib`` MiB in pairs if
+        given; else by device: ``CPU_MAX_PAIRS`` on the CPU, and
+        ``GPU_MAX_CHUNK_MIB`` MiB in pairs on any other device. At least 1.
+    """
+    if max_pairs is not None:
+        return max_pairs
+    if max_chunk_mib is None:
+        if device_type == 'cpu':
+            return CPU_MAX_PAIRS
+        max_chunk_mib = GPU_MAX_CHUNK_MIB
+    return max(1, int(max_chunk_mib * 2**20) // CHUNK_BYTES_PER_PAIR)
 
 
 class AnchorAssignment(NamedTuple):
@@ -94,11 +142,18 @@ class BatchMaxIoUAssigner:
         match_low_quality (bool): the best-anchor-per-gt rule.
         pos_iou_strict (bool): positives need IoU > pos_iou_thr (SiamRPN)
             instead of >= (Faster R-CNN, mmdet).
-        max_pairs (int): the most (image, gt, anchor) pairs whose IoU is
-            held at once; bounds the extra memory (see the module doc).
+        max_pairs (int, optional): the most (image, gt, anchor) pairs whose
+            IoU is held at once, on any device; wins over
+            ``max_chunk_mib``. None (default): from ``max_chunk_mib`` or
+            the device, see :func:`chunk_pairs`.
+        max_chunk_mib (float, optional): the chunk's peak memory in MiB, on
+            any device (12 bytes a pair, ``CHUNK_BYTES_PER_PAIR``). None
+            (default): by device, 2**20 pairs (12 MiB, cache-sized) on the
+            CPU and 256 MiB (22.4M pairs) on a GPU. The kept best-anchor
+            masks may add up to 16/12 of it (``MASK_BUDGETS``).
         gpu_assign_thr (int): mmdet's switch to CPU assignment for many
-            gts. Not needed here (memory is bounded by ``max_pairs``) and
-            ignored, with a warning if set.
+            gts. Not needed here (memory is bounded by the chunk budget)
+            and ignored, with a warning if set.
         iou_calculator (dict): only mmdet's default ``BboxOverlaps2D``
             (scale 1, no fp16 cast) is supported.
         perm_repeat_gt_cfg (dict): not supported (must be None).
@@ -113,7 +168,8 @@ class BatchMaxIoUAssigner:
                  ignore_wrt_candidates: bool = True,
                  match_low_quality: bool = True,
                  pos_iou_strict: bool = False,
-                 max_pairs: int = DEFAULT_MAX_PAIRS,
+                 max_pairs: Optional[int] = None,
+                 max_chunk_mib: Optional[float] = None,
                  gpu_assign_thr: float = -1,
                  iou_calculator: Optional[dict] = None,
                  perm_repeat_gt_cfg: Optional[dict] = None) -> None:
@@ -140,10 +196,13 @@ class BatchMaxIoUAssigner:
         if gpu_assign_thr > 0:
             warnings.warn(
                 f'gpu_assign_thr={gpu_assign_thr} is ignored: '
-                'BatchMaxIoUAssigner bounds its memory by max_pairs and '
-                'stays on the device')
-        if max_pairs < 1:
+                'BatchMaxIoUAssigner bounds its memory by its chunk budget '
+                '(max_pairs, max_chunk_mib) and stays on the device')
+        if max_pairs is not None and max_pairs < 1:
             raise ValueError(f'max_pairs must be >= 1, got {max_pairs}')
+        if max_chunk_mib is not None and not max_chunk_mib > 0:
+            raise ValueError(
+                f'max_chunk_mib must be > 0, got {max_chunk_mib}')
         self.pos_iou_thr = pos_iou_thr
         self.neg_iou_thr = neg_iou_thr
         self.min_pos_iou = min_pos_iou
@@ -153,6 +212,7 @@ class BatchMaxIoUAssigner:
         self.match_low_quality = match_low_quality
         self.pos_iou_strict = pos_iou_strict
         self.max_pairs = max_pairs
+        self.max_chunk_mib = max_chunk_mib
 
     @torch.no_grad()
     def assign(self,
@@ -187,7 +247,9 @@ class BatchMaxIoUAssigner:
         use_ignore = (self.ignore_iof_thr > 0 and ignore is not None
                       and ignore.max_num_gts > 0)
 
-        chunk = max(1, self.max_pairs // (num_imgs * num_gts))
+        max_pairs = chunk_pairs(anchors.device.type, self.max_pairs,
+                                self.max_chunk_mib)
+        chunk = max(1, max_pairs // (num_imgs * num_gts))
         bounds = [(s, min(s + chunk, num_anchors))
                   for s in range(0, num_anchors, chunk)]
         boxes = gt.bboxes.float().masked_fill(~gt.valid[..., None], FAR)
@@ -198,7 +260,7 @@ class BatchMaxIoUAssigner:
         # budgets; otherwise the rule recomputes the chunks' IoUs.
         keep_masks = (self.match_low_quality and self.gt_max_assign_all
                       and num_imgs * num_gts * num_anchors <=
-                      MASK_BUDGETS * self.max_pairs)
+                      MASK_BUDGETS * max_pairs)
         at_chunk_best, chunk_maxes = [], []
         # pass 1: best gt of each anchor, best anchor of each gt
         for start, end in bounds:
@@ -263,7 +325,8 @@ class BatchMaxIoUAssigner:
         return AnchorAssignment(gt_inds, max_overlaps)
 
     def _overlaps(self, boxes: Tensor, anchors: Tensor, anchor_valid: Tensor,
-                  ignore: Optional[BatchGT]) -> Tuple[Tensor, Optional[Tensor]]:
+                  ignore: Optional[BatchGT]
+                  ) -> Tuple[Tensor, Optional[Tensor]]:
         """IoUs of one chunk with the anchors that take no part (or are
         covered by an ignore box) at -inf: one mask over the (B, G, n)
         block.

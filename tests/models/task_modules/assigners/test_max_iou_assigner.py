@@ -6,6 +6,8 @@ from mmdet.models.task_modules.assigners import MaxIoUAssigner
 from mmengine.structures import InstanceData
 
 from plugin.models.task_modules.assigners import BatchMaxIoUAssigner
+from plugin.models.task_modules.assigners import max_iou_assigner
+from plugin.models.task_modules.assigners.max_iou_assigner import chunk_pairs
 from plugin.models.utils import stack_batch_gt
 
 # gt0 = [0, 0, 10, 10]; gt1 = [40, 40, 50, 60] (area 200)
@@ -185,6 +187,47 @@ def test_chunked_equals_unchunked(kwargs, anchors_per_chunk):
     assert (whole.gt_inds > 0).sum() > 50  # not a trivial case
 
 
+def test_chunk_budget_by_device():
+    # CPU: 2**20 pairs (cache-sized); a GPU: 256 MiB at 12 bytes a pair
+    assert chunk_pairs('cpu') == 2**20
+    assert chunk_pairs('cuda') == 256 * 2**20 // 12 == 22_369_621
+    # the bench's batch, 8 images x 30 gts x 65,472 anchors: one GPU chunk
+    assert 8 * 30 * 65_472 <= chunk_pairs('cuda')
+    # an explicit MiB budget applies on every device; pairs win over it
+    assert chunk_pairs('cuda', max_chunk_mib=12) == 2**20
+    assert chunk_pairs('cpu', max_chunk_mib=24) == 2**21
+    assert chunk_pairs('cuda', max_pairs=1000, max_chunk_mib=12) == 1000
+    assert chunk_pairs('cpu', max_pairs=1000) == 1000
+    assert chunk_pairs('cuda', max_chunk_mib=1e-9) == 1  # at least a pair
+
+
+def test_the_mib_budget_sets_the_chunks(monkeypatch):
+    """3 images x 60 gts: 0.5 MiB is 43,690 pairs, 242 anchors a chunk, so
+    3000 anchors take 12 chunks of 242 and one of 96; the masks are kept
+    (540k pairs <= 16 budgets), so each chunk's IoU is formed once."""
+    chunks = []
+    real = max_iou_assigner.batch_overlaps
+
+    def counting(boxes, anchors, mode='iou'):
+        chunks.append(len(anchors))
+        return real(boxes, anchors, mode)
+
+    anchors, valid, boxes = crowded()
+    whole = assign(rpn_assigner(), anchors, valid, boxes)
+    monkeypatch.setattr(max_iou_assigner, 'batch_overlaps', counting)
+    assign(rpn_assigner(), anchors, valid, boxes)
+    assert chunks == [3000]  # CPU default: 540k pairs <= 2**20
+    chunks.clear()
+    chunked = assign(rpn_assigner(max_chunk_mib=0.5), anchors, valid, boxes)
+    assert chunks == [242] * 12 + [96]
+    assert torch.equal(whole.gt_inds, chunked.gt_inds)
+    assert torch.equal(whole.max_overlaps, chunked.max_overlaps)
+    chunks.clear()
+    assign(rpn_assigner(max_chunk_mib=0.5, max_pairs=3 * 60 * 1000),
+           anchors, valid, boxes)
+    assert chunks == [1000] * 3  # explicit pairs win
+
+
 def test_batched_equals_per_image():
     anchors, valid, boxes = crowded()
     batched = assign(rpn_assigner(), anchors, valid, boxes)
@@ -230,3 +273,7 @@ def test_unsupported_arguments_are_refused():
         rpn_assigner(gpu_assign_thr=100)
     with pytest.raises(ValueError, match='neg_iou_thr'):
         rpn_assigner(neg_iou_thr=(0.1, 0.2, 0.3))
+    with pytest.raises(ValueError, match='max_pairs'):
+        rpn_assigner(max_pairs=0)
+    with pytest.raises(ValueError, match='max_chunk_mib'):
+        rpn_assigner(max_chunk_mib=0)
