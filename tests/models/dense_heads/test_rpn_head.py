@@ -294,7 +294,7 @@ def test_perfect_prediction_recovers_the_gts():
 
 
 def dense_targets(targets, i):
-    """Image i's (N, 4) box targets (slots are in random order)."""
+    """Image i's (N, 4) box targets (slots in anchor order, unused ones last)."""
     samples = targets.samples
     dense = torch.zeros(targets.anchors.size(0), 4)
     pos = samples.pos[i]

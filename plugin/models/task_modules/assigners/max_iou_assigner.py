@@ -242,7 +242,7 @@ class BatchMaxIoUAssigner:
         num_gts = gt.max_num_gts
         if num_gts == 0 or num_anchors == 0:
             # no gt in the batch: every anchor that takes part is negative
-            gt_inds[anchor_valid] = 0
+            gt_inds.masked_fill_(anchor_valid, 0)
             return AnchorAssignment(gt_inds, max_overlaps)
         use_ignore = (self.ignore_iof_thr > 0 and ignore is not None
                       and ignore.max_num_gts > 0)
