@@ -1,7 +1,8 @@
 """Aten ops and host syncs of one loss_by_feat + backward: plugin vs mmdet.
 
 For each head (AutoAssign, CenterNet, RPN), the inputs, config and size of
-its bench script (batch 8 x 30 gts, 512x512, 80 classes; the RPN has 1),
+its bench script (batch 8 x 30 gts, 512x512, 80 classes; the RPN has 1;
+the RPN once more with the chunk budget its assigner takes on a GPU),
 and one ``loss_by_feat`` + backward of plugin's head and of mmdet's (same
 weights, same inputs) counted with :class:`plugin.analysis.op_count.
 OpCounter`: every aten op dispatched (about one kernel launch each on a GPU,
@@ -31,6 +32,8 @@ from mmdet.models.dense_heads import RPNHead as MMDetRPNHead
 
 from plugin.analysis.op_count import OpCounter
 from plugin.models.dense_heads import AutoAssignHead, CenterNetHead, RPNHead
+from plugin.models.task_modules.assigners.max_iou_assigner import \
+    GPU_MAX_CHUNK_MIB
 
 
 class Case(NamedTuple):
@@ -71,10 +74,20 @@ def rpn(args: argparse.Namespace, device: torch.device) -> Case:
                 tuple(outputs), gts, metas)
 
 
+def rpn_gpu_budget(args: argparse.Namespace, device: torch.device) -> Case:
+    """The RPN with the assigner's GPU chunk budget (``GPU_MAX_CHUNK_MIB``,
+    its default on CUDA) on any device: on the CPU, the ops a GPU is asked
+    to run, where the CPU default cuts the IoU into cache-sized chunks."""
+    case = rpn(args, device)
+    case.ours.assigner.max_chunk_mib = GPU_MAX_CHUNK_MIB
+    return case
+
+
 HEADS: Dict[str, Tuple[str, Callable]] = {
     'autoassign': ('AutoAssign', autoassign),
     'centernet': ('CenterNet', centernet),
     'rpn': ('RPN', rpn),
+    'rpn_gpu_budget': ('RPN, GPU chunks', rpn_gpu_budget),
 }
 
 
