@@ -4,8 +4,8 @@ Prints one report per annotation file that the config's train/val/test
 loaders and evaluators read (each file once), with the figures mmdet's
 CocoDataset will end up with, and exits with 1 when any report has an error.
 Unlike tools/train.py it runs even with ``dataset_check.enabled=False`` and
-never generates the shapes dataset. See :mod:`plugin.datasets.coco_check`
-for the checks.
+never generates the shapes dataset. See :mod:`plugin.datasets.check` for
+the checks.
 
 Examples:
     python tools/check_dataset.py configs/shapes/autoassign_shapes.py
@@ -16,8 +16,8 @@ Examples:
 import argparse
 import sys
 
+from plugin.datasets.check import check_datasets
 from plugin.utils.cli import add_common_args, load_config, parse_args
-from plugin.utils.data_check import check_datasets
 
 
 def get_args() -> argparse.Namespace:

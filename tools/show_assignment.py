@@ -35,8 +35,7 @@ from mmengine.dataset import pseudo_collate
 import plugin  # noqa: F401  (registers the heads, safe checkpoint loading)
 from plugin.analysis import (collect_assignment, draw_assignment,
                              format_table, summarise)
-from plugin.utils import prepare_datasets
-from plugin.utils.data_check import leaf_dataset_cfgs
+from plugin.datasets.check import leaf_dataset_cfgs, prepare_datasets
 
 
 def parse_args() -> argparse.Namespace:

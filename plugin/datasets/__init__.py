@@ -1,4 +1,9 @@
-"""Datasets shipped with `plugin`: a synthetic shapes dataset for demos/tests."""
+"""Datasets shipped with `plugin`: a synthetic shapes dataset for demos/tests.
+
+The check of a config's datasets before a run (shapes generated on first
+use, COCO files replayed against mmdet's CocoDataset) is the subpackage
+:mod:`plugin.datasets.check`.
+"""
 from .shapes import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
                      ShapeSpec, draw_shape, ensure_shapes_dataset,
                      generate_image, make_shapes_dataset, render_background,

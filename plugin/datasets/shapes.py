@@ -74,10 +74,11 @@ SHAPES_PALETTE: List[Tuple[int, int, int]] = [
     (60, 180, 75),  # triangle: green
     (245, 130, 48),  # ring: orange
     (145, 30, 180),  # L-shape: purple
-    (240, 200, 0),  # crescent: yellow
+    (70, 240, 240),  # crescent: cyan (yellow would sit next to ring's orange)
 ]
 
-#: ``metainfo`` argument for mmdet's ``CocoDataset``.
+#: ``metainfo`` argument for mmdet's ``CocoDataset``; the shapes configs take
+#: theirs from here (configs/_base_/shapes_detection.py).
 SHAPES_METAINFO: Dict[str, object] = dict(
     classes=SHAPES_CLASSES, palette=SHAPES_PALETTE)
 

@@ -1,3 +1,1 @@
-from .data_check import prepare_datasets
-
-__all__ = ['prepare_datasets']
+"""What the command-line tools share (:mod:`plugin.utils.cli`)."""

@@ -9,7 +9,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from .data_check import prepare_datasets
+from plugin.datasets.check import prepare_datasets
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:

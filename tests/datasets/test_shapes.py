@@ -46,6 +46,9 @@ def test_metainfo():
     assert all(len(c) == 3 and all(0 <= v <= 255 for v in c)
                for c in SHAPES_PALETTE)
     assert SHAPES_METAINFO['classes'] == SHAPES_CLASSES
+    assert SHAPES_METAINFO['palette'] is SHAPES_PALETTE
+    # cyan, as the configs drew it before they took the palette from here
+    assert SHAPES_PALETTE[SHAPES_CLASSES.index('crescent')] == (70, 240, 240)
 
 
 def test_layout_and_summary(dataset):

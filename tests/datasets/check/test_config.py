@@ -6,11 +6,11 @@ import pytest
 from mmengine.config import Config
 
 from plugin.datasets import SHAPES_METAINFO, ensure_shapes_dataset
-from plugin.datasets.coco_check import DatasetCheckError
-from plugin.utils import prepare_datasets
-from plugin.utils.data_check import check_datasets
+from plugin.datasets.check.config import check_datasets, prepare_datasets
+from plugin.datasets.check.report import DatasetCheckError
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 SMALL = dict(num_train=3, num_val=2, seed=0, min_size=96, max_size=160)
 
 
@@ -138,7 +138,7 @@ def test_other_dataset_types_are_left_alone(shapes_root):
 
 
 def test_all_images_from_the_config(shapes_root, monkeypatch):
-    monkeypatch.setattr('plugin.datasets.coco_check.SAMPLE_IMAGES', 1)
+    monkeypatch.setattr('plugin.datasets.check.coco.SAMPLE_IMAGES', 1)
     cfg = _config(shapes_root)
     assert check_datasets(cfg)[0].stats['files_checked'] == 1
     cfg.dataset_check = dict(all_images=True)

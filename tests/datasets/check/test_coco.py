@@ -11,11 +11,10 @@ import sys
 import pytest
 
 from plugin.datasets import SHAPES_CLASSES, ensure_shapes_dataset
-from plugin.datasets.coco_check import (CocoCheckReport, DatasetCheckError,
-                                        check_coco_file, check_coco_json,
-                                        enforce_reports)
+from plugin.datasets.check.coco import check_coco_file, check_coco_json
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 CLASSES = ('a', 'b')
 
 
@@ -427,7 +426,7 @@ def test_replay_matches_mmdet(tmp_path, test_mode):
     assert report.counts['non_finite_kept'] == 1
 
 
-# -- shapes, reports, enforcement, the tool --------------------------------
+# -- shapes, the light check, the tool ------------------------------------
 
 
 @pytest.fixture(scope='module')
@@ -458,25 +457,6 @@ def test_check_coco_json(tmp_path):
     assert report.ok and report.stats['annotations'] == 4
     report = check_coco_json(str(tmp_path / 'b.json'))
     _one(report.errors, 'cannot read the file')
-
-
-def test_enforce_reports_logs_warnings_and_raises_on_errors(monkeypatch):
-    logged = []
-    monkeypatch.setattr(
-        'plugin.datasets.coco_check.print_log',
-        lambda msg, logger, level: logged.append((level, msg)))
-    clean = CocoCheckReport('clean.json')
-    warned = CocoCheckReport('warned.json', warnings=['odd thing'])
-    enforce_reports([clean, warned])
-    assert [level for level, _ in logged] == [20, 30]  # INFO, WARNING
-    assert 'WARNING: odd thing' in logged[1][1]
-    broken = CocoCheckReport('broken.json', errors=['bad thing'])
-    with pytest.raises(DatasetCheckError) as err:
-        enforce_reports([clean, broken])
-    assert isinstance(err.value, ValueError)
-    assert 'broken.json' in str(err.value)
-    assert 'ERROR: bad thing' in str(err.value)
-    assert 'dataset_check=dict(enabled=False)' in str(err.value)
 
 
 def _tools(*arg_lists):

@@ -7,7 +7,7 @@ that says what is missing and how to train offline instead.
 
 Then every COCO annotation file that a train/val/test loader reads is checked
 once against what mmdet's ``CocoDataset`` will make of it
-(:mod:`plugin.datasets.coco_check`): errors stop the run before the runner is
+(:mod:`plugin.datasets.check.coco`): errors stop the run before the runner is
 built, warnings are logged. The evaluators' ``ann_file`` gets a light check
 (readable COCO JSON). The optional top-level config key::
 
@@ -27,8 +27,9 @@ from mmdet.evaluation import CocoMetric
 from mmdet.registry import DATASETS, METRICS
 from mmengine.config import Config, ConfigDict
 
-from plugin.datasets.coco_check import (CocoCheckReport, check_coco_file,
-                                        check_coco_json, enforce_reports)
+from ..shapes import ensure_shapes_dataset
+from .coco import check_coco_file, check_coco_json
+from .report import CocoCheckReport, enforce_reports
 
 OFFLINE_HINT = ('No internet is needed for the synthetic shapes dataset: '
                 'train with a config from configs/shapes/ (e.g. '
@@ -192,11 +193,10 @@ def prepare_datasets(cfg: Config) -> None:
         FileNotFoundError: an annotation file of a non-synthetic dataset is
             missing (e.g. COCO not downloaded), with the offline alternative.
         DatasetCheckError: a COCO annotation file would make the run crash
-            or meaningless (see :mod:`plugin.datasets.coco_check`).
+            or meaningless (see :mod:`plugin.datasets.check.coco`).
     """
     shapes = cfg.get('shapes_dataset')
     if shapes is not None:
-        from plugin.datasets import ensure_shapes_dataset
         ensure_shapes_dataset(**shapes)
     for _, dataset in _dataset_cfgs(cfg):
         ann_file = dataset.get('ann_file')
