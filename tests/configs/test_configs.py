@@ -9,6 +9,7 @@ from mmdet.registry import MODELS
 from mmdet.utils import register_all_modules
 from mmengine.config import Config
 
+from plugin.datasets import SHAPES_METAINFO, SHAPES_PALETTE
 from plugin.models import dense_heads as plugin_heads
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -96,6 +97,18 @@ def test_centernet_coco_configs_are_mmdet_recipes(path, use_dcn):
     assert ours.train_dataloader.dataset.dataset.data_root == 'data/coco/'
     # mmdet's test pipeline: RandomCenterCropPad gives the `border` key
     assert 'border' in ours.test_dataloader.dataset.pipeline[-1].meta_keys
+
+
+@pytest.mark.parametrize(
+    'path', sorted(p for p in CONFIGS if p.startswith('configs/shapes/')))
+def test_shapes_configs_take_metainfo_from_the_package(path):
+    """One definition of the shapes classes and palette: the package's."""
+    cfg = load(path)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset.metainfo == SHAPES_METAINFO, loader
+    # a copy: editing a loaded config leaves the package's palette alone
+    cfg.train_dataloader.dataset.metainfo.palette[0] = (0, 0, 0)
+    assert SHAPES_PALETTE[0] == (220, 20, 60)
 
 
 def test_centernet_shapes_config_needs_no_border():
