@@ -5,7 +5,7 @@
 # Idempotent: a stamp file records what was installed; a second run with the
 # same requirements returns in about a second. Delete .venv/ to start over.
 #
-# Pins (see README "Set-up" for why each one is there):
+# Pins (see docs/setup.md for why each one is there):
 #   torch 2.13.0      a CPU wheel is on disk here; on a machine where the system
 #                     python already has a CUDA torch, that one is reused
 #                     (the venv then sees system site-packages).

@@ -3,7 +3,7 @@
 # the best checkpoint. The test pipeline is the shapes one (Resize, no
 # RandomCenterCropPad): plugin's head needs no `border` key.
 #
-# Choices, each measured on shapes (val mAP, seed 0; see the README):
+# Choices, each measured on shapes (val mAP, seed 0; see docs/centernet.md):
 # * a neck with skips: HRFPN fuses the stride-4..16 stages into one stride-4
 #   map. mmdet's CTResNetNeck (upsampling from stride 32, no skips) learnt
 #   far slower from scratch (0.07 mAP after 10 epochs).

@@ -12,7 +12,7 @@
 #   averaged over images (SiamRPNSampler's weights), times 1.2 (pysot's
 #   LOC_WEIGHT).
 #
-# Measured (val AR@100, seed 0, 12 epochs, see the README): 0.024 with
+# Measured (val AR@100, seed 0, 12 epochs, see docs/rpn.md): 0.024 with
 # this single map, 0.019 with rpn_shapes.py's four-level FPN and anchors.
 # These rules do not train this small detector from scratch within the
 # budget: after training, sampled positives score 0.52 and negatives 0.49
