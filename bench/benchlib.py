@@ -8,7 +8,7 @@ import ctypes
 import gc
 import statistics
 import time
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import torch
 from mmengine.structures import InstanceData
@@ -94,6 +94,20 @@ def time_once(run: Callable[[], None], device: torch.device) -> float:
     run()
     _sync(device)
     return time.perf_counter() - start
+
+
+def time_once_with_peak(run: Callable[[], None],
+                        device: torch.device) -> Tuple[float, Optional[float]]:
+    """Seconds of one ``run()`` and, on CUDA, its peak allocation in MiB
+    above what was allocated before it (``None`` on the CPU: there the peak
+    is measured apart, by :func:`peak_memory_mib`, after the timings)."""
+    if device.type != 'cuda':
+        return time_once(run, device), None
+    torch.cuda.synchronize()
+    base = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    seconds = time_once(run, device)  # synchronises before and after
+    return seconds, (torch.cuda.max_memory_allocated() - base) / 2**20
 
 
 def time_alternately(run_ours: Callable[[], None],
