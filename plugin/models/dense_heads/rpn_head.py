@@ -305,31 +305,30 @@ class RPNHead(MMDetRPNHead):
         if batch_gt_instances_ignore is None:
             batch_gt_instances_ignore = [None] * num_imgs
         num_level_anchors = [anchors.size(0) for anchors in anchor_list[0]]
-        flat_anchors = [torch.cat(a) for a in anchor_list]
-        inside = torch.stack([
-            anchor_inside_flags(a, torch.cat(v), meta['img_shape'][:2],
-                                self.train_cfg.get('allowed_border', -1))
-            for a, v, meta in zip(flat_anchors, valid_flag_list,
-                                  batch_img_metas)
-        ])
         shared = all(a is anchor_list[0] or all(
             x is y for x, y in zip(a, anchor_list[0])) for a in anchor_list)
         if shared:  # mmdet's get_anchors: one list for every image
-            targets = self._targets(flat_anchors[0], num_level_anchors,
-                                    inside, batch_gt_instances,
+            anchors = torch.cat(anchor_list[0])
+            inside = torch.stack([
+                self._inside_flags(anchors, torch.cat(valid), meta)
+                for valid, meta in zip(valid_flag_list, batch_img_metas)
+            ])
+            targets = self._targets(anchors, num_level_anchors, inside,
+                                    batch_gt_instances,
                                     batch_gt_instances_ignore)
             results = [
                 self._mmdet_targets(targets, i, inside[i],
                                     batch_gt_instances[i], unmap_outputs)
                 for i in range(num_imgs)
             ]
-        else:
+        else:  # anchors of their own per image: one image at a time
             results = [
-                self._get_targets_single(*args, unmap_outputs=unmap_outputs)
-                for args in zip(flat_anchors, [torch.cat(v) for v in
-                                               valid_flag_list],
-                                batch_gt_instances, batch_img_metas,
-                                batch_gt_instances_ignore)
+                self._get_targets_single(
+                    torch.cat(anchors), torch.cat(valid), gt, meta, ignore,
+                    unmap_outputs=unmap_outputs)
+                for anchors, valid, gt, meta, ignore in zip(
+                    anchor_list, valid_flag_list, batch_gt_instances,
+                    batch_img_metas, batch_gt_instances_ignore)
             ]
         (all_labels, all_label_weights, all_bbox_targets, all_bbox_weights,
          _, _, sampling_results) = map(list, zip(*results))
@@ -366,14 +365,20 @@ class RPNHead(MMDetRPNHead):
             not ``unmap_outputs``), then ``pos_inds``, ``neg_inds`` (into
             the inside anchors, sorted) and the ``SamplingResult``.
         """
-        inside = anchor_inside_flags(flat_anchors, valid_flags,
-                                     img_meta['img_shape'][:2],
-                                     self.train_cfg.get('allowed_border', -1))
+        inside = self._inside_flags(flat_anchors, valid_flags, img_meta)
         targets = self._targets(flat_anchors, [len(flat_anchors)],
                                 inside[None], [gt_instances],
                                 [gt_instances_ignore])
         return self._mmdet_targets(targets, 0, inside, gt_instances,
                                    unmap_outputs)
+
+    def _inside_flags(self, flat_anchors: Tensor, valid_flags: Tensor,
+                      img_meta: dict) -> Tensor:
+        """(N,) flags of the anchors that take part in one image: mmdet's
+        ``anchor_inside_flags`` with the ``allowed_border`` rule."""
+        return anchor_inside_flags(flat_anchors, valid_flags,
+                                   img_meta['img_shape'][:2],
+                                   self.train_cfg.get('allowed_border', -1))
 
     def _mmdet_targets(self, targets: 'AnchorTargets', i: int,
                        inside: Tensor, gt_instances: InstanceData,
