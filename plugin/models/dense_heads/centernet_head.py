@@ -299,14 +299,8 @@ class CenterNetHead(MMDetCenterNetHead):
             batch_img_metas[0]['batch_input_shape'],
             k=self.test_cfg.topk,
             kernel=self.test_cfg.local_maximum_kernel)  # (B, k, 5), (B, k)
-        boxes = dets[..., :4] - _border(dets, batch_img_metas)[:, None]
-        if rescale:
-            boxes = boxes / _scale(dets, batch_img_metas)[:, None]
-        dets = torch.cat([boxes, dets[..., 4:]], dim=-1)
-        return [
-            self._results(img_dets, img_labels, with_nms)
-            for img_dets, img_labels in zip(dets, labels)
-        ]
+        return self._results(dets, labels, batch_img_metas, rescale,
+                             with_nms)
 
     def _predict_by_feat_single(self,
                                 center_heatmap_pred: Tensor,
@@ -323,22 +317,31 @@ class CenterNetHead(MMDetCenterNetHead):
             offset_pred,
             img_meta['batch_input_shape'],
             k=self.test_cfg.topk,
-            kernel=self.test_cfg.local_maximum_kernel)
-        dets, labels = dets.view(-1, 5), labels.view(-1)
-        boxes = dets[:, :4] - _border(dets, [img_meta])
-        if rescale:
-            boxes = boxes / _scale(dets, [img_meta])
-        return self._results(
-            torch.cat([boxes, dets[:, 4:]], dim=-1), labels, with_nms)
+            kernel=self.test_cfg.local_maximum_kernel)  # (1, k, 5), (1, k)
+        return self._results(dets, labels, [img_meta], rescale, with_nms)[0]
 
     def _results(self, dets: Tensor, labels: Tensor,
-                 with_nms: bool) -> InstanceData:
-        """(k, 5) detections of one image as mmdet's ``InstanceData``,
-        after mmdet's ``_bboxes_nms`` when asked."""
-        if with_nms:
-            dets, labels = self._bboxes_nms(dets, labels, self.test_cfg)
-        return InstanceData(
-            bboxes=dets[..., :4], scores=dets[..., 4], labels=labels)
+                 batch_img_metas: List[dict], rescale: bool,
+                 with_nms: bool) -> InstanceList:
+        """Decoded (B, k, 5) detections and (B, k) labels as mmdet's
+        ``InstanceData`` per image: minus the crop ``border`` (0 without
+        the key), divided by ``scale_factor`` when ``rescale``, then mmdet's
+        ``_bboxes_nms`` per image when ``with_nms``."""
+        boxes = dets[..., :4] - _border(dets, batch_img_metas)[:, None]
+        if rescale:
+            boxes = boxes / _scale(dets, batch_img_metas)[:, None]
+        dets = torch.cat([boxes, dets[..., 4:]], dim=-1)
+        results = []
+        for img_dets, img_labels in zip(dets, labels):
+            if with_nms:
+                img_dets, img_labels = self._bboxes_nms(
+                    img_dets, img_labels, self.test_cfg)
+            results.append(
+                InstanceData(
+                    bboxes=img_dets[:, :4],
+                    scores=img_dets[:, 4],
+                    labels=img_labels))
+        return results
 
     def _decode_heatmap(self,
                         center_heatmap_pred: Tensor,
