@@ -13,8 +13,11 @@ They are children of mmdet's registries, so that
 ``locations`` lets mmengine import the modules that register into these
 registries the first time a name is looked up (lazy import).
 """
+from mmdet.registry import DATASETS as MMDET_DATASETS
+from mmdet.registry import METRICS as MMDET_METRICS
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.registry import TASK_UTILS as MMDET_TASK_UTILS
+from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -24,3 +27,19 @@ TASK_UTILS = Registry(
     parent=MMDET_TASK_UTILS,
     scope='plugin',
     locations=['plugin.models'])
+# the tracker's pair sampling, sequence loading and OPE metric
+TRANSFORMS = Registry(
+    'transform',
+    parent=MMDET_TRANSFORMS,
+    scope='plugin',
+    locations=['plugin.datasets'])
+DATASETS = Registry(
+    'dataset',
+    parent=MMDET_DATASETS,
+    scope='plugin',
+    locations=['plugin.datasets'])
+METRICS = Registry(
+    'metric',
+    parent=MMDET_METRICS,
+    scope='plugin',
+    locations=['plugin.evaluation'])
