@@ -1,6 +1,6 @@
 from .assigners import (AnchorAssignment, AutoAssignAssigner,
                         BatchMaxIoUAssigner, CenterPrior, batch_overlaps)
-from .prior_generators import batch_anchor_flags
+from .prior_generators import SiamRPNAnchorGenerator, batch_anchor_flags
 from .samplers import (AnchorSamples, BatchPseudoSampler, BatchRandomSampler,
                        SiamRPNSampler)
 from .targets import CenterNetTarget, CenterNetTargets
@@ -9,5 +9,5 @@ __all__ = [
     'AnchorAssignment', 'AutoAssignAssigner', 'BatchMaxIoUAssigner',
     'CenterPrior', 'batch_overlaps', 'batch_anchor_flags', 'AnchorSamples',
     'BatchPseudoSampler', 'BatchRandomSampler', 'SiamRPNSampler',
-    'CenterNetTarget', 'CenterNetTargets'
+    'CenterNetTarget', 'CenterNetTargets', 'SiamRPNAnchorGenerator'
 ]

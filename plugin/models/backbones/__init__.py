@@ -1,0 +1,3 @@
+from .siam_convnet import SiamConvNet
+
+__all__ = ['SiamConvNet']

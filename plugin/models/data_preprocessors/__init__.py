@@ -1,0 +1,3 @@
+from .siam_data_preprocessor import SiamDataPreprocessor
+
+__all__ = ['SiamDataPreprocessor']

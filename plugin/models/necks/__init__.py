@@ -1,0 +1,3 @@
+from .siam_adjust import SiamAdjust
+
+__all__ = ['SiamAdjust']
