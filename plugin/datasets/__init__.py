@@ -4,6 +4,7 @@ The check of a config's datasets before a run (shapes generated on first
 use, COCO files replayed against mmdet's CocoDataset) is the subpackage
 :mod:`plugin.datasets.check`.
 """
+from . import transforms  # noqa: F401 (registers the pipeline transforms)
 from .shapes import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
                      ShapeSpec, draw_shape, ensure_shapes_dataset,
                      generate_image, make_shapes_dataset, render_background,
@@ -13,4 +14,14 @@ __all__ = [
     'SHAPES_CLASSES', 'SHAPES_PALETTE', 'SHAPES_METAINFO', 'ShapeSpec',
     'draw_shape', 'sample_shape', 'render_background', 'generate_image',
     'make_shapes_dataset', 'ensure_shapes_dataset'
+]
+
+# tracking videos rendered with the shapes renderer, one item per video
+from .shapes_tracking import (ensure_shapes_tracking,  # noqa: E402
+                              generate_sequence, make_shapes_tracking)
+from .tracking_dataset import TrackingSequenceDataset  # noqa: E402
+
+__all__ += [
+    'generate_sequence', 'make_shapes_tracking', 'ensure_shapes_tracking',
+    'TrackingSequenceDataset'
 ]
