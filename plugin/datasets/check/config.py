@@ -1,7 +1,10 @@
 """Make sure a config's datasets exist, and make sense, before a run starts.
 
 Shapes configs name the synthetic dataset they train on in a top-level
-``shapes_dataset = dict(out_dir=..., ...)``; it is generated on first use.
+``shapes_dataset = dict(out_dir=..., ...)``, and tracking configs their
+synthetic videos in ``shapes_tracking = dict(out_dir=..., ...)``
+(:func:`~plugin.datasets.shapes_tracking.make_shapes_tracking`'s
+arguments); both are generated on first use.
 For anything else a missing annotation file stops the run with a message
 that says what is missing and how to train offline instead.
 
@@ -28,6 +31,7 @@ from mmdet.registry import DATASETS, METRICS
 from mmengine.config import Config, ConfigDict
 
 from ..shapes import ensure_shapes_dataset
+from ..shapes_tracking import ensure_shapes_tracking
 from .coco import check_coco_file, check_coco_json
 from .report import CocoCheckReport, enforce_reports
 
@@ -182,9 +186,9 @@ def check_datasets(cfg: Config,
 
 
 def prepare_datasets(cfg: Config) -> None:
-    """Generate the shapes dataset if the config uses it, check paths, then
-    check the COCO annotation files (unless ``dataset_check.enabled`` is
-    False).
+    """Generate the shapes dataset and tracking videos if the config uses
+    them, check paths, then check the COCO annotation files (unless
+    ``dataset_check.enabled`` is False).
 
     Args:
         cfg: a full training or testing config.
@@ -198,6 +202,9 @@ def prepare_datasets(cfg: Config) -> None:
     shapes = cfg.get('shapes_dataset')
     if shapes is not None:
         ensure_shapes_dataset(**shapes)
+    tracking = cfg.get('shapes_tracking')
+    if tracking is not None:
+        ensure_shapes_tracking(**tracking)
     for _, dataset in _dataset_cfgs(cfg):
         ann_file = dataset.get('ann_file')
         if not ann_file:
