@@ -1,4 +1,6 @@
-"""Datasets shipped with `plugin`: a synthetic shapes dataset for demos/tests.
+"""Datasets shipped with `plugin`: a synthetic shapes dataset for demos/tests,
+tracking videos rendered with the same renderer, and the tracker's pipeline
+transforms.
 
 The check of a config's datasets before a run (shapes generated on first
 use, COCO files replayed against mmdet's CocoDataset) is the subpackage
@@ -9,19 +11,14 @@ from .shapes import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
                      ShapeSpec, draw_shape, ensure_shapes_dataset,
                      generate_image, make_shapes_dataset, render_background,
                      sample_shape)
+from .shapes_tracking import (ensure_shapes_tracking, generate_sequence,
+                              make_shapes_tracking)
+from .tracking_dataset import TrackingSequenceDataset
 
 __all__ = [
     'SHAPES_CLASSES', 'SHAPES_PALETTE', 'SHAPES_METAINFO', 'ShapeSpec',
     'draw_shape', 'sample_shape', 'render_background', 'generate_image',
-    'make_shapes_dataset', 'ensure_shapes_dataset'
-]
-
-# tracking videos rendered with the shapes renderer, one item per video
-from .shapes_tracking import (ensure_shapes_tracking,  # noqa: E402
-                              generate_sequence, make_shapes_tracking)
-from .tracking_dataset import TrackingSequenceDataset  # noqa: E402
-
-__all__ += [
-    'generate_sequence', 'make_shapes_tracking', 'ensure_shapes_tracking',
+    'make_shapes_dataset', 'ensure_shapes_dataset', 'generate_sequence',
+    'make_shapes_tracking', 'ensure_shapes_tracking',
     'TrackingSequenceDataset'
 ]
