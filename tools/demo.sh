@@ -4,12 +4,14 @@
 # bbox mAP; proposal recall for the RPN configs), draw detections next to
 # the ground truth on a few val images, and plot the training curves (losses
 # and val metric per epoch). The best checkpoint (by that metric) is the one
-# evaluated.
+# evaluated. For the SiamRPN tracker: one-pass evaluation on the shapes
+# videos against the baselines, and one tracked sequence drawn.
 #
 #   bash tools/demo.sh                       # everything, ~10 min on 2 cores
 #   bash tools/demo.sh --cfg-options train_cfg.max_epochs=1   # quick look
 #   CONFIG=configs/shapes/centernet_shapes.py bash tools/demo.sh  # CenterNet
 #   CONFIG=configs/shapes/rpn_shapes.py bash tools/demo.sh        # RPN
+#   CONFIG=configs/siamrpn/siamrpn_shapes.py bash tools/demo.sh   # tracker
 #
 # Extra arguments go to tools/train.py. WORK_DIR and CONFIG may be set.
 set -euo pipefail
@@ -25,12 +27,21 @@ $PY tools/make_shapes_dataset.py --out data/shapes
 $PY tools/train.py "$CONFIG" --work-dir "$WORK_DIR" "$@"
 trained=$(date +%s)
 
-CKPT=$(ls -t "$WORK_DIR"/best_coco_*_epoch_*.pth | head -n 1)
-$PY tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test"
-$PY tools/visualize_detections.py "$CONFIG" "$CKPT" \
-    --out "$WORK_DIR/detections.png"
+if ls "$WORK_DIR"/best_ope_*_epoch_*.pth > /dev/null 2>&1; then  # tracker
+    CKPT=$(ls -t "$WORK_DIR"/best_ope_*_epoch_*.pth | head -n 1)
+    $PY tools/test_tracker.py "$CONFIG" "$CKPT" \
+        --baselines static mil untrained --work-dir "$WORK_DIR/test_tracker"
+    $PY tools/track_demo.py "$CONFIG" "$CKPT" --out "$WORK_DIR/track_demo.png"
+    shown="tracked sequence drawn in $WORK_DIR/track_demo.png"
+else
+    CKPT=$(ls -t "$WORK_DIR"/best_coco_*_epoch_*.pth | head -n 1)
+    $PY tools/test.py "$CONFIG" "$CKPT" --work-dir "$WORK_DIR/test"
+    $PY tools/visualize_detections.py "$CONFIG" "$CKPT" \
+        --out "$WORK_DIR/detections.png"
+    shown="detections drawn in $WORK_DIR/detections.png"
+fi
 $PY tools/plot_curves.py "$WORK_DIR" --out "$WORK_DIR/curves.png"
 echo "checkpoint: $CKPT"
 echo "training took $((trained - start)) s"
-echo "detections drawn in $WORK_DIR/detections.png"
+echo "$shown"
 echo "training curves (losses, val metric per epoch) in $WORK_DIR/curves.png"

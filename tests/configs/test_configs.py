@@ -23,7 +23,6 @@ CONFIGS = {
     'configs/rpn_r50_fpn.py': 'RPNHead',
     'configs/faster_rcnn_r50_fpn_plugin_rpn.py': 'RPNHead',
     'configs/shapes/rpn_shapes.py': 'RPNHead',
-    'configs/shapes/rpn_siamrpn_shapes.py': 'RPNHead',
     'configs/shapes/faster_rcnn_shapes.py': 'RPNHead',
 }
 # the config key of each head (the detectors' attribute has the same name,
@@ -139,15 +138,3 @@ def test_rpn_coco_configs_are_mmdet_recipes(path, detector):
     assert ours.train_cfg.max_epochs == 12
     assert ours.optim_wrapper.optimizer.lr == 0.02
     assert ours.train_dataloader.dataset.data_root == 'data/coco/'
-
-
-def test_siamrpn_preset_is_in_its_config():
-    rpn = load('configs/shapes/rpn_siamrpn_shapes.py').model
-    assert rpn.rpn_head.anchor_generator.ratios == [0.33, 0.5, 1.0, 2.0, 3.0]
-    assert rpn.rpn_head.anchor_generator.scales == [6]  # one scale
-    assert rpn.rpn_head.anchor_generator.strides == [8]  # one map
-    assert rpn.train_cfg.rpn.assigner == dict(
-        type='plugin.BatchMaxIoUAssigner', pos_iou_thr=0.6,
-        pos_iou_strict=True, neg_iou_thr=0.3, match_low_quality=False)
-    assert rpn.train_cfg.rpn.sampler == dict(
-        type='plugin.SiamRPNSampler', pos_num=16, neg_num=48)

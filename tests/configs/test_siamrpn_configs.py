@@ -1,0 +1,93 @@
+"""The SiamRPN configs: SiamRPN's rules, and a geometry where the score
+map's centre cell faces the search crop's centre, checked on the built
+networks (the R50 one built offline, without its pretrained weights)."""
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+
+from plugin.registry import MODELS
+
+CONFIGS = ['configs/siamrpn/siamrpn_shapes.py',
+           'configs/siamrpn/siamrpn_r50_coco.py']
+
+
+
+@pytest.fixture(autouse=True)
+def mmdet_scope():
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        yield
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_siamrpn_rules(path):
+    model = Config.fromfile(path).model
+    assert model.train_cfg.assigner == dict(
+        type='plugin.BatchMaxIoUAssigner', pos_iou_thr=0.6,
+        pos_iou_strict=True, neg_iou_thr=0.3, match_low_quality=False)
+    assert model.train_cfg.sampler == dict(
+        type='plugin.SiamRPNSampler', pos_num=16, neg_num=48)
+    gen = model.head.anchor_generator
+    assert gen.stride == 8 and gen.ratios == (0.33, 0.5, 1., 2., 3.)
+
+
+def cell_centre(backbone, size: int, cell: int) -> float:
+    """x (continuous pixels) on which backbone cell (cell, cell) of a size x
+    size input is centred: the centre of mass of its gradient, with every
+    conv weight equal and positive, BatchNorm the identity and max pools
+    averaging (every path counts alike, so the gradient is symmetric about
+    that centre; ``size`` large enough that the border does not clip
+    it)."""
+    for name, m in list(backbone.named_modules()):
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.constant_(m.weight, 1. / m.weight[0].numel())
+        if isinstance(m, torch.nn.MaxPool2d):
+            # same window, no ties: a max pool of a constant map sends the
+            # whole gradient to each window's first pixel, 2 px off
+            parent, _, attr = name.rpartition('.')
+            setattr(backbone.get_submodule(parent) if parent else backbone,
+                    attr, torch.nn.AvgPool2d(m.kernel_size, m.stride,
+                                             m.padding))
+    backbone.eval()
+    x = torch.ones(1, 3, size, size, requires_grad=True)
+    backbone(x)[0][0, :, cell, cell].sum().backward()
+    g = x.grad.abs().sum((0, 1)).sum(0)
+    xs = torch.arange(size, dtype=g.dtype) + 0.5
+    return float((g * xs).sum() / g.sum())
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_centre_cell_faces_the_search_centre(path):
+    """Backbone cell i is centred on pixel 8 i + c (measured); then the
+    kernel's centre cell and the centre score cell's search window must be
+    offset alike from the template's and the search crop's centres, for
+    the correlation's centre cell to compare the two centres."""
+    cfg = Config.fromfile(path)
+    cfg.model.backbone.init_cfg = None  # offline: no pretrained download
+    model = MODELS.build(cfg.model).eval()
+    tz, tx = cfg.model.test_cfg.template_size, cfg.model.test_cfg.search_size
+    # the mapping, on a canvas wide enough for the receptive field
+    c = cell_centre(MODELS.build(cfg.model.backbone), 512, 32) - 8 * 32
+    assert c == pytest.approx(0.5, abs=1e-3)  # cell i on pixel 8 i + 0.5
+
+    with torch.no_grad():
+        z_map = model.backbone(torch.zeros(1, 3, tz, tz))[0]
+        z_feat = model.extract_feat(torch.zeros(1, 3, tz, tz))[0]
+        x_feat = model.extract_feat(torch.zeros(1, 3, tx, tx))[0]
+        cls, _ = model.head(
+            [z_feat] * model.head.num_levels, [x_feat] * model.head.num_levels)
+    s = cls.size(-1)
+    # the neck's crop (if any) keeps cells left .. left + k - 1 of the map
+    left = (z_map.size(-1) - z_feat.size(-1)) // 2 + \
+        ((z_map.size(-1) - z_feat.size(-1)) % 2)
+    # both branches' valid 3 x 3 convs drop one cell per side: kernel of
+    # k - 2 cells; its centre is the template map's cell left + (k - 1) / 2
+    k = z_feat.size(-1)
+    kernel_centre = 8 * (left + (k - 1) / 2) + c
+    # score cell j sees search cells j .. j + k - 1, centre j + (k - 1) / 2
+    window_centre = 8 * (s // 2 + (k - 1) / 2) + c
+    assert kernel_centre - tz / 2 == pytest.approx(window_centre - tx / 2,
+                                                   abs=1.0)
+    anchors = model.head.anchors(s, tx, cls.device)
+    centre = anchors[(s // 2) * s + s // 2]
+    assert ((centre[:2] + centre[2:]) / 2).tolist() == [tx / 2, tx / 2]

@@ -1,0 +1,28 @@
+"""SiamAdjust: 1 x 1 conv per level, the template's centre cells."""
+import torch
+
+from plugin.models.necks import SiamAdjust
+
+
+def test_crops_template_maps_only():
+    neck = SiamAdjust([4, 8], 2, center_size=7).eval()
+    z = [torch.randn(1, 4, 16, 16), torch.randn(1, 8, 15, 15)]
+    x = [torch.randn(1, 4, 32, 32), torch.randn(1, 8, 31, 31)]
+    out_z, out_x = neck(z), neck(x)
+    assert [o.shape[1:] for o in out_z] == [(2, 7, 7), (2, 7, 7)]
+    assert [o.shape[1:] for o in out_x] == [(2, 32, 32), (2, 31, 31)]
+
+
+def test_centre_cells_by_hand():
+    """16 cells: 5..11 (right of the middle on an even map, pysot's 4..10
+    on its odd 15); 15 cells: 4..10 (pysot's)."""
+    neck = SiamAdjust([1], 1, center_size=7).eval()
+    conv, bn = neck.convs[0]
+    torch.nn.init.ones_(conv.weight)
+    for size, first in ((16, 5), (15, 4)):
+        cols = torch.arange(size, dtype=torch.float32).expand(1, 1, size,
+                                                              size)
+        out = neck([cols])[0]
+        expected = (torch.arange(first, first + 7.) - bn.running_mean) / \
+            torch.sqrt(bn.running_var + bn.eps)
+        assert torch.allclose(out[0, 0, 0], expected)

@@ -1,0 +1,175 @@
+"""One-pass evaluation (OTB's protocol) of a Siamese tracker and baselines
+on a config's test sequences: success AUC, precision at 20 px, normalised
+precision and frames per second, per sequence and mean, and a success /
+precision plot.
+
+Examples:
+    python tools/test_tracker.py configs/siamrpn/siamrpn_shapes.py \
+        work_dirs/siamrpn_shapes/best_ope_success_epoch_6.pth
+    python tools/test_tracker.py CONFIG CKPT --baselines static mil untrained
+    python tools/test_tracker.py CONFIG CKPT --batch 1   # one at a time
+
+The model tracks ``--batch`` sequences in lockstep (default: the test
+dataloader's batch size); fps counts frames 1..N-1 over the time spent
+tracking them (frame loading excluded). Baselines: ``static`` (the frame-0
+box held still), ``mil`` (OpenCV's TrackerMIL), ``untrained`` (the model
+with its initial weights). Everything goes to ``--work-dir``
+(``work_dirs/<config>/test_tracker`` by default): ``ope.json`` (every
+tracker's means, per-sequence figures and curves) and ``success.png``.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+from typing import Dict, List
+
+import numpy as np
+import torch
+from mmengine.registry import init_default_scope
+
+import plugin  # noqa: F401  (registers the models, safe checkpoint loading)
+from plugin.analysis.track_plot import plot_success
+from plugin.datasets.check.config import prepare_datasets
+from plugin.evaluation.ope import PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
+from plugin.evaluation.ope_metric import OPEMetric
+from plugin.registry import DATASETS
+from plugin.tracking import (OpenCVTracker, StaticTracker,
+                             init_tracker_model, run_sequence)
+from plugin.utils.cli import add_common_args, load_config, parse_args
+
+BASELINES = ('static', 'mil', 'untrained')
+
+
+def get_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='One-pass evaluation of a tracker and baselines')
+    parser.add_argument('config', help='tracker config file')
+    parser.add_argument(
+        'checkpoint', help="checkpoint file ('none': initial weights)")
+    parser.add_argument('--work-dir', help='where ope.json and the plot go')
+    parser.add_argument(
+        '--baselines',
+        nargs='*',
+        default=[],
+        choices=BASELINES,
+        help='baseline trackers measured on the same sequences')
+    parser.add_argument(
+        '--batch', type=int, help='sequences tracked together by the model')
+    parser.add_argument(
+        '--device',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='device of the model')
+    parser.add_argument(
+        '--per-sequence',
+        action='store_true',
+        help='print a table of every sequence')
+    add_common_args(parser)
+    return parse_args(parser)
+
+
+def evaluate(name: str, dataset, batch: int, track, per_sequence: bool,
+             out: Dict[str, dict]) -> dict:
+    """Track every sequence with ``track(frames list, samples)`` (which
+    sets ``pred_track_bboxes`` and ``track_time``) and score it."""
+    metric = OPEMetric(per_sequence=per_sequence)
+    for start in range(0, len(dataset), batch):
+        items = [dataset[i] for i in range(start,
+                                           min(start + batch, len(dataset)))]
+        samples = [item['data_samples'] for item in items]
+        track([item['inputs']['frames'] for item in items], samples)
+        metric.process(None, samples)
+    means = metric.compute_metrics(metric.results)
+    curves = dict(
+        success=np.mean([r['success_curve'] for r in metric.results], 0),
+        precision=np.mean([r['precision_curve'] for r in metric.results], 0))
+    out[name] = dict(
+        means=means,
+        sequences=[{
+            k: (v.tolist() if isinstance(v, np.ndarray) else v)
+            for k, v in r.items()
+        } for r in sorted(metric.results, key=lambda r: r['seq_name'])],
+        curves={k: v.tolist()
+                for k, v in curves.items()})
+    return means
+
+
+def model_track(model):
+    """The model's lockstep tracking over a batch of sequences."""
+
+    def track(frames: List[np.ndarray], samples: list) -> None:
+        with torch.no_grad():
+            model.predict(dict(frames=frames), samples)
+
+    return track
+
+
+def per_frame_track(make):
+    """A per-frame baseline tracker run sequence by sequence."""
+
+    def track(frames: List[np.ndarray], samples: list) -> None:
+        for seq, sample in zip(frames, samples):
+            pred, seconds = run_sequence(make(), seq, sample.gt_bboxes[0])
+            sample.pred_track_bboxes = pred
+            sample.track_time = seconds
+
+    return track
+
+
+def main() -> None:
+    args = get_args()
+    cfg = load_config(args)
+    init_default_scope(cfg.get('default_scope', 'mmdet'))
+    prepare_datasets(cfg)
+    work_dir = args.work_dir or osp.join(cfg.work_dir, 'test_tracker')
+    os.makedirs(work_dir, exist_ok=True)
+    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    batch = args.batch or cfg.test_dataloader.get('batch_size', 1)
+
+    trackers = {
+        'SiamRPN': model_track(
+            init_tracker_model(cfg, args.checkpoint, args.device))
+    }
+    if 'untrained' in args.baselines:
+        trackers['SiamRPN untrained'] = model_track(
+            init_tracker_model(cfg, 'none', args.device))
+    if 'static' in args.baselines:
+        trackers['frame-0 box'] = per_frame_track(StaticTracker)
+    if 'mil' in args.baselines:
+        trackers['OpenCV MIL'] = per_frame_track(
+            lambda: OpenCVTracker('MIL'))
+
+    results: Dict[str, dict] = {}
+    for name, track in trackers.items():
+        print(f'tracking {len(dataset)} sequences with {name}...',
+              flush=True)
+        evaluate(name, dataset, batch if name.startswith('SiamRPN') else 1,
+                 track, args.per_sequence, results)
+
+    header = f'{"tracker":<20} {"success":>8} {"prec@20":>8} ' \
+             f'{"norm prec":>9} {"fps":>8}'
+    print(header + '\n' + '-' * len(header))
+    for name, r in results.items():
+        m = r['means']
+        print(f'{name:<20} {m["success"]:>8.3f} {m["precision"]:>8.3f} '
+              f'{m["norm_precision"]:>9.3f} {m["fps"]:>8.1f}')
+    with open(osp.join(work_dir, 'ope.json'), 'w') as f:
+        json.dump(dict(config=args.config, checkpoint=args.checkpoint,
+                       batch=batch, device=args.device, trackers=results),
+                  f, indent=1)
+    plot = osp.join(work_dir, 'success.png')
+    plot_success(
+        {n: (SUCCESS_THRESHOLDS, np.asarray(r['curves']['success']))
+         for n, r in results.items()},
+        plot,
+        title=f'{len(dataset)} sequences of '
+        f'{osp.basename(args.config)}',
+        precision={
+            n: (PRECISION_THRESHOLDS, np.asarray(r['curves']['precision']))
+            for n, r in results.items()
+        })
+    print(f'per-sequence figures and curves: {osp.join(work_dir, "ope.json")}'
+          f'\nsuccess and precision plots: {plot}')
+
+
+if __name__ == '__main__':
+    main()
