@@ -45,6 +45,7 @@ def options(root, max_epochs):
         'train_dataloader.dataset.times=1',
         'train_dataloader.batch_size=4',
         f'train_cfg.max_epochs={max_epochs}',
+        'train_cfg.val_begin=1',
     ]
     for loader in ('train', 'val', 'test'):
         opts += [f'{loader}_dataloader.num_workers=0',
