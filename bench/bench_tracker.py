@@ -35,7 +35,8 @@ from plugin.registry import MODELS
 
 def get_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--config', default='configs/siamrpn/siamrpn_shapes.py')
+    parser.add_argument('--config',
+                        default='configs/siamrpn/siamrpn_shapes.py')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch', type=int, default=16, help='pairs a step')
     parser.add_argument('--sequences', type=int, default=10)

@@ -12,7 +12,6 @@ CONFIGS = ['configs/siamrpn/siamrpn_shapes.py',
            'configs/siamrpn/siamrpn_r50_coco.py']
 
 
-
 @pytest.fixture(autouse=True)
 def mmdet_scope():
     with DefaultScope.overwrite_default_scope('mmdet'):

@@ -14,9 +14,9 @@ the template's and the search crop's maps share one geometry. With a
 template of side T and a search crop of side T + 8 (S - 1), S odd, the
 centre cell of the correlation then matches the template's centre with
 the search crop's centre (see :class:`SiamRPNAnchorGenerator`;
-``tests/models/trackers`` checks it for the shapes config). The dilated stage widens the
-receptive field (about 100 px) without lowering the resolution, as
-SiamRPN++ does with ResNet's last stages.
+``tests/configs/test_siamrpn_configs.py`` measures it). The dilated stage
+widens the receptive field (about 100 px) without lowering the
+resolution, as SiamRPN++ does with ResNet's last stages.
 """
 from typing import Sequence, Tuple
 

@@ -262,8 +262,8 @@ class SiameseRPNHead(BaseModule):
 
         if gt.max_num_gts:
             pos_gt = (gt_inds.gather(1, samples.inds) - 1).clamp(min=0)
-            gt_boxes = gt.bboxes.gather(1, pos_gt[..., None].expand(-1, -1,
-                                                                     4))
+            gt_boxes = gt.bboxes.gather(
+                1, pos_gt[..., None].expand(-1, -1, 4))
             targets = self.bbox_coder.encode(
                 anchors[samples.inds].reshape(-1, 4),
                 gt_boxes.reshape(-1, 4)).reshape(gt_boxes.shape)

@@ -35,8 +35,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from plugin.datasets.transforms.crop import (context_size, crop_and_resize,
-                                           image_mean)
+from plugin.datasets.transforms.crop import (context_size,
+                                             crop_and_resize, image_mean)
 
 
 def _change(r: Tensor) -> Tensor:

@@ -159,8 +159,8 @@ def test_layout_matches_pysot():
     """Scores (B, 2K, S, S): channel c * K + k; deltas channel j * K + k
     (pysot's ``view(b, 2, k, h, w)`` and ``view(b, 4, k, h, w)``)."""
     head = make_head(ratios=(0.5, 1., 2.))
-    cls = torch.arange(2 * 6 * 3 * 3, dtype=torch.float32).reshape(2, 6, 3,
-                                                                     3)
+    cls = torch.arange(2 * 6 * 3 * 3, dtype=torch.float32).reshape(
+        2, 6, 3, 3)
     reg = torch.arange(2 * 12 * 3 * 3, dtype=torch.float32).reshape(
         2, 12, 3, 3)
     logits, deltas = head.flatten(cls, reg)

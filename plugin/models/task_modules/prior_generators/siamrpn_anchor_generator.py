@@ -104,4 +104,3 @@ class SiamRPNAnchorGenerator:
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(stride={self.stride}, '
                 f'ratios={self.ratios}, scales={self.scales})')
-

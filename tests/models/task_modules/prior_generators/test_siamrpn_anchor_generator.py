@@ -55,8 +55,8 @@ def test_matches_seed(score_size, search_size):
     cy = (ours[:, 1] + ours[:, 3]) / 2 - search_size / 2
     wh = ours[:, 2:] - ours[:, :2]
     assert ours.dtype == torch.float32
-    assert torch.equal(torch.stack([cx, cy], 1), torch.from_numpy(seed[:,
-                                                                        :2]))
+    assert torch.equal(torch.stack([cx, cy], 1),
+                       torch.from_numpy(seed[:, :2]))
     assert torch.equal(wh, torch.from_numpy(seed[:, 2:]))
 
 
