@@ -13,27 +13,17 @@
 # with --cfg-options model.backbone.init_cfg=None.
 #
 # Geometry: template 127, search 255 (pysot's). mmdet's ResNet pads its
-# convs, so feature cell i is centred on pixel 8 i: the template's 16 x 16
+# convs, so feature cell i is centred on pixel 8 i + 0.5: the 16 x 16 template
 # map is cropped to cells 5..11 (SiamAdjust: the centre cell nearest the
 # template's centre), the depthwise branches' 3 x 3 convs give 5 x 5
 # kernels on 30 x 30 search maps, a 26 x 26 score map whose cell 13 faces
 # the search centre, where SiamRPNAnchorGenerator puts its centre cell.
-_base_ = '../_base_/shapes_runtime.py'
-custom_imports = dict(imports=['plugin'], allow_failed_imports=False)
-
-shapes_tracking = dict(
-    out_dir='data/shapes_tracking/', num_sequences=30, num_frames=100, seed=0)
+_base_ = '../_base_/siamrpn.py'
 
 template_size = 127
 search_size = 255
 
 model = dict(
-    type='plugin.SiamRPN',
-    data_preprocessor=dict(
-        type='plugin.SiamDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
     backbone=dict(
         type='ResNet',
         depth=50,
@@ -52,28 +42,10 @@ model = dict(
         out_channels=256,
         center_size=7),
     head=dict(
-        type='plugin.SiameseRPNHead',
         in_channels=[256, 256, 256],
         feat_channels=256,
-        corr='depthwise',
         weighted=True,
-        anchor_generator=dict(
-            type='plugin.SiamRPNAnchorGenerator',
-            stride=8,
-            ratios=(0.33, 0.5, 1., 2., 3.),
-            scales=(8., )),
-        loss_cls=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
-        loss_bbox=dict(type='L1Loss', loss_weight=1.2)),
-    train_cfg=dict(
-        assigner=dict(
-            type='plugin.BatchMaxIoUAssigner',
-            pos_iou_thr=0.6,
-            pos_iou_strict=True,
-            neg_iou_thr=0.3,
-            match_low_quality=False),
-        sampler=dict(type='plugin.SiamRPNSampler', pos_num=16, neg_num=48),
-        neg_radius=3),
+        anchor_generator=dict(scales=(8., ))),
     # pysot's siamrpn_r50_l234_dwxcorr tracking options
     test_cfg=dict(
         template_size=template_size,
@@ -107,24 +79,8 @@ train_dataloader = dict(
         data_prefix=dict(img='train2017/'),
         filter_cfg=dict(filter_empty_gt=True, min_size=8),
         pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=10,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type='plugin.TrackingSequenceDataset',
-        data_root='data/shapes_tracking/',
-        ann_file='annotations.json',
-        test_mode=True,
-        pipeline=[
-            dict(type='plugin.LoadSequenceFrames'),
-            dict(type='plugin.PackSequenceInputs')
-        ]))
+val_dataloader = dict(num_workers=2)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='plugin.OPEMetric')
-test_evaluator = val_evaluator
 
 # pysot: SGD, 20 epochs, warm-up then log-decay; here a cosine after a
 # linear warm-up, and the pretrained backbone at a tenth of the rate
@@ -149,7 +105,5 @@ param_scheduler = [
         end=max_epochs,
         convert_to_iter_based=True)
 ]
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(save_best='ope/success', rule='greater'))
+default_hooks = dict(logger=dict(type='LoggerHook', interval=50))
 auto_scale_lr = dict(enable=False, base_batch_size=32)

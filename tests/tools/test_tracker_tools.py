@@ -10,16 +10,14 @@ import json
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import pytest
 
 from plugin.datasets import ensure_shapes_dataset
+from tool_runner import BIN, ROOT, run
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'siamrpn', 'siamrpn_shapes.py')
-BIN = osp.dirname(sys.executable)
 
 
 @pytest.fixture(scope='module')
@@ -54,15 +52,6 @@ def options(root, max_epochs):
         opts += [f'{loader}_dataloader.dataset.data_root={videos}',
                  f'{loader}_dataloader.batch_size=2']
     return opts
-
-
-def run(args, cwd):
-    proc = subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, PYTHONUNBUFFERED='1'))
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    return out
 
 
 def test_train_test_tracker_resume_demo_and_mim(data_root, tmp_path):

@@ -7,14 +7,13 @@ Runs the real scripts in subprocesses on a handful of shapes images
 import os
 import os.path as osp
 import re
-import subprocess
 import sys
 
 import pytest
 
 from plugin.datasets import ensure_shapes_dataset
+from tool_runner import BIN, ROOT, run
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 # config -> the metric its evaluator reports
 METRICS = {
     'autoassign_shapes.py': 'coco/bbox_mAP',
@@ -23,7 +22,6 @@ METRICS = {
     'faster_rcnn_shapes.py': 'coco/bbox_mAP',
 }
 CONFIGS = [osp.join(ROOT, 'configs', 'shapes', name) for name in METRICS]
-BIN = osp.dirname(sys.executable)
 
 
 @pytest.fixture(scope='module')
@@ -54,15 +52,6 @@ def data_options(root, max_epochs):
         'test_dataloader.persistent_workers=False',
         f'train_cfg.max_epochs={max_epochs}',
     ]
-
-
-def run(args, cwd):
-    proc = subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, PYTHONUNBUFFERED='1'))
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    return out
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
