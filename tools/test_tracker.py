@@ -130,6 +130,7 @@ def main() -> None:
             init_tracker_model(cfg, args.checkpoint, args.device))
     }
     if 'untrained' in args.baselines:
+        torch.manual_seed(0)  # the same initial weights on every run
         trackers['SiamRPN untrained'] = model_track(
             init_tracker_model(cfg, 'none', args.device))
     if 'static' in args.baselines:
