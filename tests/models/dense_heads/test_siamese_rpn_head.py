@@ -191,3 +191,33 @@ def test_levels_weighted():
 def test_bad_corr():
     with pytest.raises(ValueError, match='corr'):
         SiameseRPNHead(8, corr='fft')
+
+
+@pytest.mark.parametrize('box', [
+    (30., 30., 30., 50.),  # zero width
+    (500., 500., 540., 540.),  # far outside the crop
+    (-1e4, -1e4, 1e4, 1e4),  # larger than everything
+])
+def test_degenerate_targets_give_finite_losses(box):
+    """No anchor reaches IoU 0.6: no positive, no regression, finite
+    losses, every output still in the graph (DDP-safe)."""
+    head = make_head()
+    cls = torch.zeros(2, 2, 5, 5, requires_grad=True)
+    reg = torch.zeros(2, 4, 5, 5, requires_grad=True)
+    losses = head.loss_by_feat(cls, reg, [target(*box), no_target()], 64)
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert losses['loss_bbox'].item() == 0
+    sum(losses.values()).backward()
+    assert reg.grad is not None and torch.isfinite(reg.grad).all()
+    assert torch.isfinite(cls.grad).all()
+
+
+def test_only_negative_pairs():
+    head = make_head()
+    cls = torch.randn(3, 2, 5, 5, requires_grad=True)
+    reg = torch.randn(3, 4, 5, 5, requires_grad=True)
+    losses = head.loss_by_feat(cls, reg, [no_target()] * 3, 64)
+    sum(losses.values()).backward()
+    assert losses['loss_bbox'].item() == 0
+    assert losses['loss_cls'].item() > 0
+    assert reg.grad is not None  # connected zero: no unused output

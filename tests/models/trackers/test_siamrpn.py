@@ -96,3 +96,14 @@ def test_checkpoint_loads_strictly(model, tmp_path):
         loaded = init_tracker_model(Config(dict(model=MODEL)), path)
     for k, v in model.state_dict().items():
         assert torch.equal(loaded.state_dict()[k], v), k
+
+
+def test_loss_under_autocast_is_fp32_and_finite(model):
+    """bf16 autocast on the CPU (fp16 on a GPU): the network runs in low
+    precision, the losses in fp32 (fp32_no_autocast)."""
+    data = model.data_preprocessor(pairs(3), True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = model.loss(data['inputs'], data['data_samples'])
+    assert all(v.dtype == torch.float32 for v in losses.values())
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
