@@ -15,9 +15,8 @@
 #
 # Measured (docs/siamrpn.md): 9 min 22 s on 2 CPU cores for the whole
 # tools/train.py run (6 epochs of 2,400 pairs), success AUC 0.621,
-# precision@20 0.852 on the 30 videos (0.631 / 0.867 and 0.626 / 0.858 in
-# two earlier runs). 96 / 192 crops (scale 6) reached 0.655 / 0.868 but
-# took 13 min 40 s.
+# precision@20 0.852 on the 30 videos. 96 / 192 crops (scale 6) scored
+# about 0.03 AUC more but took 13 min 40 s.
 _base_ = '../_base_/siamrpn.py'
 
 shapes_dataset = dict(
