@@ -54,7 +54,8 @@ from plugin.models.task_modules.builder import (build_anchor_assigner,
 from plugin.models.task_modules.prior_generators import batch_anchor_flags
 from plugin.models.task_modules.samplers import (AnchorSamples,
                                                  BatchPseudoSampler,
-                                                 SiamRPNSampler)
+                                                 SiamRPNSampler,
+                                                 slot_gt_boxes)
 from plugin.models.utils import (BatchGT, fp32_no_autocast, levels_to_batch,
                                  stack_batch_gt)
 from plugin.registry import MODELS
@@ -220,10 +221,7 @@ class RPNHead(MMDetRPNHead):
         assignment = self.assigner.assign(anchors, valid, gt, ignore)
         samples = self.sampler.sample(assignment.gt_inds)
 
-        pos_gt = (assignment.gt_inds.gather(1, samples.inds) - 1).clamp(min=0)
-        gt_boxes = gt.bboxes.gather(
-            1, pos_gt[..., None].expand(-1, -1, 4)) if gt.max_num_gts else \
-            anchors.new_zeros(samples.inds.shape + (4, ))
+        gt_boxes = slot_gt_boxes(samples, assignment.gt_inds, gt.bboxes)
         if self.reg_decoded_bbox:
             targets = gt_boxes
         else:

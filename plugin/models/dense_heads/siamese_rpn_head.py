@@ -36,7 +36,8 @@ from plugin.models.layers import build_xcorr
 from plugin.models.losses.fused import elementwise_loss
 from plugin.models.task_modules.builder import (build_anchor_assigner,
                                                 build_anchor_sampler)
-from plugin.models.task_modules.samplers import AnchorSamples
+from plugin.models.task_modules.samplers import (AnchorSamples,
+                                                 slot_gt_boxes)
 from plugin.models.utils import fp32_no_autocast, stack_batch_gt
 from plugin.registry import MODELS, TASK_UTILS
 
@@ -261,14 +262,12 @@ class SiameseRPNHead(BaseModule):
         samples = self.sampler.sample(gt_inds)
 
         if gt.max_num_gts:
-            pos_gt = (gt_inds.gather(1, samples.inds) - 1).clamp(min=0)
-            gt_boxes = gt.bboxes.gather(
-                1, pos_gt[..., None].expand(-1, -1, 4))
+            gt_boxes = slot_gt_boxes(samples, gt_inds, gt.bboxes)
             targets = self.bbox_coder.encode(
                 anchors[samples.inds].reshape(-1, 4),
                 gt_boxes.reshape(-1, 4)).reshape(gt_boxes.shape)
             targets = torch.where(samples.pos[..., None], targets, 0.)
-        else:
+        else:  # no target in the batch: nothing to encode
             targets = anchors.new_zeros(samples.inds.shape + (4, ))
         return SiamTargets(anchors, gt_inds, samples, targets)
 

@@ -35,3 +35,22 @@ class AnchorSamples(NamedTuple):
     cls_weight: Tensor
     reg_weight: Tensor
     avg_factor: Optional[Tensor]
+
+
+def slot_gt_boxes(samples: AnchorSamples, gt_inds: Tensor,
+                  gt_bboxes: Tensor) -> Tensor:
+    """The gt box assigned to each sample slot, the regression's target.
+
+    Args:
+        samples (AnchorSamples): the (B, S) slots.
+        gt_inds (Tensor): (B, N) assignment (k + 1 for gt k).
+        gt_bboxes (Tensor): (B, G, 4) padded gt boxes.
+
+    Returns:
+        Tensor: (B, S, 4); on slots that are not positive, gt 0's box (or
+        zeros when no image has a gt): mask with ``samples.pos``.
+    """
+    if gt_bboxes.size(1) == 0:
+        return gt_bboxes.new_zeros(samples.inds.shape + (4, ))
+    gt = (gt_inds.gather(1, samples.inds) - 1).clamp(min=0)
+    return gt_bboxes.gather(1, gt[..., None].expand(-1, -1, 4))
