@@ -16,6 +16,7 @@ from typing import Sequence, Tuple, Union
 
 import cv2
 import numpy as np
+import torch
 
 __all__ = [
     'context_size', 'image_mean', 'crop_and_resize', 'box_to_crop',
@@ -26,9 +27,10 @@ __all__ = [
 WindowSize = Union[float, Sequence[float], np.ndarray]
 
 
-def context_size(w: Union[float, np.ndarray],
-                 h: Union[float, np.ndarray],
-                 context_amount: float = 0.5) -> Union[float, np.ndarray]:
+def context_size(w: Union[float, np.ndarray, torch.Tensor],
+                 h: Union[float, np.ndarray, torch.Tensor],
+                 context_amount: float = 0.5
+                 ) -> Union[float, np.ndarray, torch.Tensor]:
     """Side of the square template window around a ``w`` x ``h`` target.
 
     ``s_z = sqrt((w + p) * (h + p))`` with ``p = context_amount * (w + h)``:
@@ -36,14 +38,20 @@ def context_size(w: Union[float, np.ndarray],
     (SiamFC / pysot).
 
     Args:
-        w: Target width(s) in pixels (a number or an array).
+        w: Target width(s) in pixels (a number, an array, or a tensor: the
+            tracker's penalty compares the context sizes of every anchor's
+            box on the device).
         h: Target height(s), broadcastable with ``w``.
         context_amount: Share of ``w + h`` added to each side; 0.5 is pysot's
             ``CONTEXT_AMOUNT`` (the issue's ``p = (w + h) / 2``).
 
     Returns:
-        ``s_z``, a float (``np.float64``) for numbers, else an array.
+        ``s_z``, a float (``np.float64``) for numbers, an array for arrays,
+        a tensor (of ``w``'s dtype) for tensors.
     """
+    if isinstance(w, torch.Tensor):
+        p = context_amount * (w + h)
+        return torch.sqrt((w + p) * (h + p))
     p = context_amount * (np.asarray(w, np.float64) + h)
     return np.sqrt((w + p) * (h + p))
 

@@ -44,13 +44,6 @@ def _change(r: Tensor) -> Tensor:
     return torch.maximum(r, 1. / r)
 
 
-def _context(w: Tensor, h: Tensor, amount: float) -> Tensor:
-    """The context size ``sqrt((w + p)(h + p))``, ``p = amount (w + h)``
-    (torch, for the penalty)."""
-    pad = (w + h) * amount
-    return torch.sqrt((w + pad) * (h + pad))
-
-
 class SiamRPNTracker:
     """Track B targets at once with a :class:`SiamRPN` model.
 
@@ -172,8 +165,8 @@ class SiamRPNTracker:
                                dtype=torch.float32, device=device)  # (B, 2)
         last_w, last_h = last[:, :1], last[:, 1:]
         s_c = _change(
-            _context(w, h, self.context_amount) /
-            _context(last_w, last_h, self.context_amount))
+            context_size(w, h, self.context_amount) /
+            context_size(last_w, last_h, self.context_amount))
         r_c = _change((last_w / last_h) / (w / h))
         penalty = torch.exp(-(r_c * s_c - 1) * self.penalty_k)
         pscore = penalty * score * (1 - self.window_influence) + \
