@@ -44,6 +44,7 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import os.path as osp
@@ -51,7 +52,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import cv2
 import numpy as np
@@ -604,11 +605,8 @@ def make_shapes_dataset(out_dir: str,
                          f'max_size, got {min_size}, {max_size}')
     start = time.perf_counter()
     out_dir = osp.abspath(out_dir)
-    parent = osp.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    # Same file system as out_dir, so the final moves are atomic renames.
-    tmp = tempfile.mkdtemp(prefix='.shapes-tmp-', dir=parent)
-    try:
+    with staged_install(out_dir, '.shapes', ('train', 'val'),
+                        ('annotations', )) as tmp:
         cocos = {}
         for split, num in (('train', num_train), ('val', num_val)):
             cocos[split] = _write_split(tmp, split, num, seed, min_size,
@@ -616,10 +614,6 @@ def make_shapes_dataset(out_dir: str,
             os.makedirs(osp.join(tmp, 'annotations'), exist_ok=True)
             with open(_ann_path(tmp, split), 'w', encoding='utf-8') as f:
                 json.dump(cocos[split], f)
-        _install(tmp, out_dir)
-    finally:
-        if osp.isdir(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
 
     summary: Dict[str, object] = dict(
         out_dir=out_dir, seconds=round(time.perf_counter() - start, 2))
@@ -636,25 +630,48 @@ def make_shapes_dataset(out_dir: str,
     return summary
 
 
-def _install(tmp: str, out_dir: str) -> None:
-    """Move the generated folders from ``tmp`` into ``out_dir``.
+@contextlib.contextmanager
+def staged_install(out_dir: str, prefix: str, data_names: Tuple[str, ...],
+                   ann_names: Tuple[str, ...]) -> Iterator[str]:
+    """A temporary folder to generate a dataset into, installed into
+    ``out_dir`` when the block ends without an error, removed either way.
 
-    Order matters: the old annotations go first and the new ones come last,
-    so at every instant either both annotation files match the images or
-    they are missing (and :func:`ensure_shapes_dataset` regenerates).
+    The folder sits next to ``out_dir`` (the same file system: the moves
+    are atomic renames). An existing dataset's ``ann_names`` leave first
+    and the new ones come last, so at every instant the annotation files
+    either match the data or are missing (and the ``ensure_*`` functions
+    regenerate); other files in ``out_dir`` are left alone.
+
+    Args:
+        out_dir: absolute destination folder.
+        prefix: of the temporary folders' names (``prefix-tmp-*``,
+            ``prefix-old-*``).
+        data_names: the generated data files/folders, in ``out_dir``.
+        ann_names: the annotation files/folders that name them.
+
+    Yields:
+        str: the temporary folder.
     """
-    if not osp.exists(out_dir):
-        os.rename(tmp, out_dir)
-        return
-    trash = tempfile.mkdtemp(prefix='.shapes-old-', dir=osp.dirname(out_dir))
+    parent = osp.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=f'{prefix}-tmp-', dir=parent)
     try:
-        for name in ('annotations', 'train', 'val'):
-            if osp.lexists(osp.join(out_dir, name)):
-                os.rename(osp.join(out_dir, name), osp.join(trash, name))
-        for name in ('train', 'val', 'annotations'):
-            os.rename(osp.join(tmp, name), osp.join(out_dir, name))
+        yield tmp
+        if not osp.exists(out_dir):
+            os.rename(tmp, out_dir)
+            return
+        trash = tempfile.mkdtemp(prefix=f'{prefix}-old-', dir=parent)
+        try:
+            for name in ann_names + data_names:
+                if osp.lexists(osp.join(out_dir, name)):
+                    os.rename(osp.join(out_dir, name), osp.join(trash, name))
+            for name in data_names + ann_names:
+                os.rename(osp.join(tmp, name), osp.join(out_dir, name))
+        finally:
+            shutil.rmtree(trash, ignore_errors=True)
     finally:
-        shutil.rmtree(trash, ignore_errors=True)
+        if osp.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def ensure_shapes_dataset(out_dir: str, **kwargs) -> str:

@@ -54,8 +54,6 @@ import dataclasses
 import json
 import os
 import os.path as osp
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -65,7 +63,7 @@ import numpy as np
 
 from .shapes import (_SPLIT_IDS, SHAPES_CLASSES, ShapeSpec, _pick_colour,
                      _rotated_half_extent, draw_shape, render_background,
-                     sample_shape)
+                     sample_shape, staged_install)
 
 __all__ = [
     'MAX_SPEED', 'SCALE_RANGE', 'ASPECT_RANGE', 'generate_sequence',
@@ -555,12 +553,10 @@ def make_shapes_tracking(out_dir: str,
                          f'{height}')
     start = time.perf_counter()
     out_dir = osp.abspath(out_dir)
-    parent = osp.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    # Same file system as out_dir, so the final moves are atomic renames.
-    tmp = tempfile.mkdtemp(prefix='.shapes-tracking-tmp-', dir=parent)
     sequences, num_bytes = [], 0
-    try:
+    # the annotation file never names frames that are not there
+    with staged_install(out_dir, '.shapes-tracking', (_SEQ_DIR, ),
+                        (_ANN_FILE, )) as tmp:
         for index in range(num_sequences):
             rng = np.random.default_rng([seed, _SPLIT_IDS[_SPLIT], index])
             frames, ann = generate_sequence(rng, num_frames, width, height)
@@ -588,10 +584,6 @@ def make_shapes_tracking(out_dir: str,
         os.makedirs(osp.join(tmp, _SEQ_DIR), exist_ok=True)
         with open(osp.join(tmp, _ANN_FILE), 'w', encoding='utf-8') as f:
             json.dump(dict(sequences=sequences, meta=meta), f)
-        _install(tmp, out_dir)
-    finally:
-        if osp.isdir(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
     per_class = {name: 0 for name in SHAPES_CLASSES}
     for seq in sequences:
         per_class[seq['target_class']] += 1
@@ -604,25 +596,6 @@ def make_shapes_tracking(out_dir: str,
         seconds=round(time.perf_counter() - start, 2),
         occluded_frames=sum(sum(s['occluded']) for s in sequences),
         sequences_per_class=per_class)
-
-
-def _install(tmp: str, out_dir: str) -> None:
-    """Move ``sequences/`` and ``annotations.json`` from ``tmp`` into
-    ``out_dir``: the old annotations go first and the new ones come last,
-    so the annotation file never names frames that are not there."""
-    if not osp.exists(out_dir):
-        os.rename(tmp, out_dir)
-        return
-    trash = tempfile.mkdtemp(
-        prefix='.shapes-tracking-old-', dir=osp.dirname(out_dir))
-    try:
-        for name in (_ANN_FILE, _SEQ_DIR):
-            if osp.lexists(osp.join(out_dir, name)):
-                os.rename(osp.join(out_dir, name), osp.join(trash, name))
-        for name in (_SEQ_DIR, _ANN_FILE):
-            os.rename(osp.join(tmp, name), osp.join(out_dir, name))
-    finally:
-        shutil.rmtree(trash, ignore_errors=True)
 
 
 def ensure_shapes_tracking(out_dir: str, **kwargs) -> str:
