@@ -21,7 +21,7 @@ import argparse
 import json
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 import numpy as np
 import torch
@@ -67,22 +67,35 @@ def get_args() -> argparse.Namespace:
     return parse_args(parser)
 
 
-def evaluate(name: str, dataset, batch: int, track, per_sequence: bool,
-             out: Dict[str, dict]) -> dict:
-    """Track every sequence with ``track(frames list, samples)`` (which
-    sets ``pred_track_bboxes`` and ``track_time``) and score it."""
-    metric = OPEMetric(per_sequence=per_sequence)
+def track_all(dataset, batch: int, trackers: Dict[str, Callable],
+              per_sequence: bool) -> Dict[str, OPEMetric]:
+    """Track every sequence with every tracker and score it.
+
+    Each batch of sequences is loaded once and given to every tracker in
+    turn; ``track(frames list, samples)`` sets ``pred_track_bboxes`` and
+    ``track_time``, which the tracker's metric reads at once.
+    """
+    metrics = {name: OPEMetric(per_sequence=per_sequence) for name in trackers}
     for start in range(0, len(dataset), batch):
-        items = [dataset[i] for i in range(start,
-                                           min(start + batch, len(dataset)))]
+        stop = min(start + batch, len(dataset))
+        items = [dataset[i] for i in range(start, stop)]
+        frames = [item['inputs']['frames'] for item in items]
         samples = [item['data_samples'] for item in items]
-        track([item['inputs']['frames'] for item in items], samples)
-        metric.process(None, samples)
+        for name, track in trackers.items():
+            print(f'sequences {start}..{stop - 1} of {len(dataset)}: {name}',
+                  flush=True)
+            track(frames, samples)
+            metrics[name].process(None, samples)
+    return metrics
+
+
+def summarise(metric: OPEMetric) -> dict:
+    """Means, per-sequence figures and mean curves, for ope.json."""
     means = metric.compute_metrics(metric.results)
     curves = dict(
         success=np.mean([r['success_curve'] for r in metric.results], 0),
         precision=np.mean([r['precision_curve'] for r in metric.results], 0))
-    out[name] = dict(
+    return dict(
         means=means,
         sequences=[{
             k: (v.tolist() if isinstance(v, np.ndarray) else v)
@@ -90,7 +103,6 @@ def evaluate(name: str, dataset, batch: int, track, per_sequence: bool,
         } for r in sorted(metric.results, key=lambda r: r['seq_name'])],
         curves={k: v.tolist()
                 for k, v in curves.items()})
-    return means
 
 
 def model_track(model):
@@ -139,12 +151,8 @@ def main() -> None:
         trackers['OpenCV MIL'] = per_frame_track(
             lambda: OpenCVTracker('MIL'))
 
-    results: Dict[str, dict] = {}
-    for name, track in trackers.items():
-        print(f'tracking {len(dataset)} sequences with {name}...',
-              flush=True)
-        evaluate(name, dataset, batch if name.startswith('SiamRPN') else 1,
-                 track, args.per_sequence, results)
+    metrics = track_all(dataset, batch, trackers, args.per_sequence)
+    results = {name: summarise(m) for name, m in metrics.items()}
 
     header = f'{"tracker":<20} {"success":>8} {"prec@20":>8} ' \
              f'{"norm prec":>9} {"fps":>8}'
