@@ -51,9 +51,11 @@ The ops flagged as syncs, and why (CUDA; measured on ops as dispatched):
 * ``aten::_to_copy`` / ``copy_`` between the CPU and another device without
   ``non_blocking=True``: a device-to-host copy waits for the data; torch
   also synchronises the stream after a blocking host-to-device copy. On the
-  CPU proxy these never occur, and neither do ``.tolist()``, ``.numpy()``
-  or ``.cpu()`` of a host tensor, which dispatch no op: this proxy misses
-  them (a run with ``--device cuda`` sees them as copies).
+  CPU proxy these never occur.
+* ``Tensor.tolist()``, ``.numpy()`` and ``.cpu()`` of a CPU tensor: they
+  dispatch no op, so the counter watches them as torch functions too (a
+  ``TorchFunctionMode`` entered with it), named ``Tensor.tolist`` etc. On
+  CUDA they are the device-to-host copies above.
 
 Not syncs: ``aten::_assert_async`` (a device-side assert),
 ``aten::masked_scatter`` (since torch 2.1 its CUDA kernel checks the
@@ -90,6 +92,7 @@ from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
 from torch import Tensor
+from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 aten = torch.ops.aten
@@ -239,6 +242,28 @@ def _where(frame) -> Tuple[str, str]:
             _frame_name(innermost, line=True))
 
 
+# Tensor methods that read a CPU tensor's values into Python without
+# dispatching an op (a device tensor's copy is dispatched, and seen there)
+HOST_READS = {torch.Tensor.tolist, torch.Tensor.numpy, torch.Tensor.cpu}
+
+
+class _HostReads(TorchFunctionMode):
+    """Records ``Tensor.tolist`` / ``numpy`` / ``cpu`` of CPU tensors that a
+    GPU would hold (not literals) as syncs of ``counter``."""
+
+    def __init__(self, counter: 'OpCounter') -> None:
+        super().__init__()
+        self.counter = counter
+
+    def __torch_function__(self, func, types, args=(), kwargs=None) -> Any:
+        if (func in HOST_READS and args and isinstance(args[0], Tensor)
+                and args[0].device.type == 'cpu'
+                and not self.counter._is_host(args[0], args[0])):
+            self.counter._record(f'Tensor.{func.__name__}',
+                                 sys._getframe().f_back)
+        return func(*args, **(kwargs or {}))
+
+
 class OpCounter(TorchDispatchMode):
     """Count the aten ops dispatched inside ``with OpCounter() as c:`` and
     record the ones that sync the host (see the module docstring).
@@ -281,13 +306,28 @@ class OpCounter(TorchDispatchMode):
         if syncs_host(func, args, kwargs, self._is_host):
             # the caller; None on a thread without Python frames (autograd
             # runs backward on its own thread on CUDA)
-            where, line = _where(sys._getframe().f_back)
-            self.syncs.append(Sync(name, where))
-            self.sync_lines.append(line)
+            self._record(name, sys._getframe().f_back)
         out = func(*args, **kwargs)
         if func is aten.lift_fresh.default:
             self._remember_literal(out)
         return out
+
+    def _record(self, name: str, frame) -> None:
+        """A sync of op ``name`` called from ``frame``."""
+        where, line = _where(frame)
+        self.syncs.append(Sync(name, where))
+        self.sync_lines.append(line)
+
+    def __enter__(self) -> 'OpCounter':
+        self._host_reads = _HostReads(self)
+        self._host_reads.__enter__()
+        return super().__enter__()
+
+    def __exit__(self, *exc) -> None:
+        try:
+            super().__exit__(*exc)
+        finally:
+            self._host_reads.__exit__(*exc)
 
     def _remember_literal(self, tensor: Tensor) -> None:
         key = id(tensor)

@@ -43,6 +43,27 @@ def test_item_is_one_sync_named_by_its_function():
     assert counter.sync_lines == [f'{HERE}:reads_a_number:{line}']
 
 
+def reads_a_list(x):
+    return (x * 2).tolist()
+
+
+@pytest.mark.parametrize('read', ['tolist', 'numpy', 'cpu'])
+def test_host_reads_of_cpu_tensors_are_syncs(read):
+    """They dispatch no op on the CPU; a GPU would copy to the host."""
+    counter = count(lambda: getattr(X * 2, read)())
+    assert counter.counts['aten::mul.Tensor'] == 1  # numpy adds a detach
+    assert counter.syncs == [Sync(
+        f'Tensor.{read}',
+        f'{HERE}:test_host_reads_of_cpu_tensors_are_syncs.<locals>.<lambda>')]
+    counter = count(lambda: reads_a_list(X))
+    assert counter.syncs == [Sync('Tensor.tolist', f'{HERE}:reads_a_list')]
+
+
+def test_host_read_of_a_literal_is_free():
+    counter = count(lambda: torch.tensor([1, 2]).tolist())
+    assert counter.syncs == []
+
+
 @pytest.mark.parametrize('convert', [bool, int, float])
 def test_python_number_of_a_tensor_is_one_sync(convert):
     counter = count(lambda: convert(X.sum()))
