@@ -13,7 +13,8 @@ computed here instead of there is the training path and the batched
 decoding:
 
     anchors (mmdet's AnchorGenerator) -> flags (pad area, allowed_border)
-    -> BatchMaxIoUAssigner (no grad, chunked IoU)
+    -> BatchMaxIoUAssigner (no grad; IoUs only inside each gt's window of
+       overlapping grid cells, or every pair, chunked)
     -> sampler (BatchRandomSampler: 256 at 1:1; SiamRPNSampler; or keep all)
     -> deltas of the sampled positives (the config's box coder)
     -> losses on the S sampled slots only, gathered from the outputs
@@ -51,7 +52,9 @@ from plugin.models.losses import AVG_EPS, elementwise_loss
 from plugin.models.task_modules.assigners import AnchorAssignment
 from plugin.models.task_modules.builder import (build_anchor_assigner,
                                                 build_anchor_sampler)
-from plugin.models.task_modules.prior_generators import batch_anchor_flags
+from plugin.models.task_modules.prior_generators import (AnchorGrid,
+                                                         anchor_grid,
+                                                         batch_anchor_flags)
 from plugin.models.task_modules.samplers import (AnchorSamples,
                                                  BatchPseudoSampler,
                                                  SiamRPNSampler,
@@ -206,19 +209,21 @@ class RPNHead(MMDetRPNHead):
             self.prior_generator.num_base_priors, batch_img_metas,
             self.train_cfg.get('allowed_border', -1))
         return self._targets(anchors, num_level_anchors, valid,
-                             batch_gt_instances, batch_gt_instances_ignore)
+                             batch_gt_instances, batch_gt_instances_ignore,
+                             anchor_grid(self.prior_generator, featmap_sizes))
 
     def _targets(self, anchors: Tensor, num_level_anchors: List[int],
                  valid: Tensor, batch_gt_instances: InstanceList,
-                 batch_gt_instances_ignore: OptInstanceList
-                 ) -> 'AnchorTargets':
+                 batch_gt_instances_ignore: OptInstanceList,
+                 grid: Optional[AnchorGrid] = None) -> 'AnchorTargets':
         """Assign, sample and encode, given the anchors and their (B, N)
-        flags."""
+        flags (and their grid layout, which allows the assigner's window
+        path; mmdet's ``get_targets`` receives anchors without it)."""
         device = anchors.device
         gt = stack_batch_gt(batch_gt_instances, device,
                             num_classes=self.num_classes)
         ignore = self._stack_ignore(batch_gt_instances_ignore, device)
-        assignment = self.assigner.assign(anchors, valid, gt, ignore)
+        assignment = self.assigner.assign(anchors, valid, gt, ignore, grid)
         samples = self.sampler.sample(assignment.gt_inds)
 
         gt_boxes = slot_gt_boxes(samples, assignment.gt_inds, gt.bboxes)

@@ -16,6 +16,7 @@ from mmengine.structures import InstanceData
 
 from plugin.models.dense_heads import RPNHead
 from plugin.models.task_modules.assigners import BatchMaxIoUAssigner
+from plugin.models.task_modules.prior_generators import anchor_grid
 from plugin.models.task_modules.samplers import (BatchPseudoSampler,
                                                  BatchRandomSampler)
 
@@ -202,6 +203,34 @@ def test_losses_and_grads_match_mmdet(overrides):
                                                 batch_gts(), metas(3))
     assert losses['loss_rpn_cls'].shape == (3, )  # one loss per level
     assert (losses['loss_rpn_bbox'] > 0).any()
+
+
+def window_heads(**overrides):
+    """Our head with the assigner's window path forced (the test images
+    are below the auto rule's size), mmdet's as usual."""
+    def ours():
+        cfg = head_cfg(**overrides)
+        cfg['train_cfg'] = ConfigDict(cfg['train_cfg'], assigner=dict(
+            cfg['train_cfg'].assigner, type='plugin.BatchMaxIoUAssigner',
+            mode='window'))
+        return RPNHead(**cfg)
+
+    return head_parity.make_twin_heads(
+        ours, lambda: MMDetRPNHead(**head_cfg(**overrides)), 0.5)
+
+
+@pytest.mark.parametrize('overrides', [
+    dict(),
+    dict(train_cfg=ConfigDict(train_cfg(), allowed_border=0)),
+    dict(train_cfg=train_cfg(min_pos_iou=0.1, gt_max_assign_all=False)),
+])
+def test_window_assignment_matches_mmdet(overrides):
+    ours, theirs = window_heads(**overrides)
+    sizes = [(IMG // s, IMG // s) for s in STRIDES]
+    assert ours.assigner.uses_windows(
+        'cpu', 3, 5, 2016, anchor_grid(ours.prior_generator, sizes))
+    head_parity.check_matches_mmdet(ours, theirs, make_feats(3), batch_gts(),
+                                    metas(3))
 
 
 def test_ignore_boxes_match_mmdet():
@@ -423,6 +452,15 @@ def test_crowded_image_assigns_in_chunks():
                                      metas(1))
     assert torch.equal(whole.assignment.gt_inds, chunked.assignment.gt_inds)
     assert torch.equal(dense_targets(whole, 0), dense_targets(chunked, 0))
+    ours.assigner.mode = 'window'  # every chunk size: the same targets
+    for max_pairs in (None, 1000):
+        ours.assigner.max_pairs = max_pairs
+        window = ours.get_batch_targets(sizes, [gts(boxes.tolist())],
+                                        metas(1))
+        assert torch.equal(whole.assignment.gt_inds,
+                           window.assignment.gt_inds)
+        assert torch.equal(whole.assignment.max_overlaps,
+                           window.assignment.max_overlaps)
 
 
 def test_deterministic_with_several_threads():

@@ -17,6 +17,8 @@ import head_parity
 from plugin.analysis.op_count import OpCounter
 
 CHECK = 'plugin.models.utils.batch_gt:check_batch_gt'
+WINDOW_READ = ('plugin.models.task_modules.assigners.max_iou_assigner:'
+               'BatchMaxIoUAssigner._assign_windows')
 # mmdet's rpn_r50_fpn sampler, so that the random draw runs (the RPN tests
 # keep every anchor instead)
 RPN_SAMPLER = dict(type='RandomSampler', num=256, pos_fraction=0.5,
@@ -68,3 +70,18 @@ def test_only_sync_is_the_gt_check(module, case, expected):
         counter.summary()
     assert counter.total > 0  # the count saw the run
     assert all(torch.isfinite(v).all() for v in losses.values())
+
+
+def test_rpn_window_assignment_reads_its_pair_count_once():
+    """The assigner's window path sizes its chunks from one host read per
+    batch (the rows of each width class, and whether any anchor is
+    excluded), after the gt check; the sampler and losses add none."""
+    head = make_head(rpn)
+    head.assigner.mode = 'window'
+    gt_instances = batch(rpn, 'gts')
+    feats = rpn.make_feats(2)
+    torch.manual_seed(0)
+    with OpCounter() as counter:
+        head_parity.run_loss(head, feats, gt_instances, rpn.metas(2))
+    assert [where for _, where in counter.syncs] == [CHECK, WINDOW_READ], \
+        counter.summary()

@@ -1,13 +1,16 @@
 """BatchMaxIoUAssigner: hand-placed anchors with exact labels, chunked ==
-unchunked, batched == per image, and mmdet's MaxIoUAssigner as the oracle."""
+unchunked, batched == per image, and mmdet's MaxIoUAssigner as the oracle;
+the window path equal to the dense one on random grid layouts."""
 import pytest
 import torch
 from mmdet.models.task_modules.assigners import MaxIoUAssigner
+from mmdet.models.task_modules.prior_generators import AnchorGenerator
 from mmengine.structures import InstanceData
 
 from plugin.models.task_modules.assigners import BatchMaxIoUAssigner
 from plugin.models.task_modules.assigners import max_iou_assigner
 from plugin.models.task_modules.assigners.max_iou_assigner import chunk_pairs
+from plugin.models.task_modules.prior_generators import anchor_grid
 from plugin.models.utils import stack_batch_gt
 
 # gt0 = [0, 0, 10, 10]; gt1 = [40, 40, 50, 60] (area 200)
@@ -277,3 +280,131 @@ def test_unsupported_arguments_are_refused():
         rpn_assigner(max_pairs=0)
     with pytest.raises(ValueError, match='max_chunk_mib'):
         rpn_assigner(max_chunk_mib=0)
+
+
+# ------------------------------------------------------------ window path
+def grid_case(seed, num_imgs=3, num_gts=25, side=96):
+    """Random gts on a 3-level x 3-ratio grid of a side x side image (1953
+    anchors at 96): at the borders and beyond, tiny and zero-area, larger
+    than the image, identical pairs, an image without gts; random invalid
+    anchors and ignore boxes."""
+    g = torch.Generator().manual_seed(seed)
+    generator = AnchorGenerator(scales=[8], ratios=[0.5, 1., 2.],
+                                strides=[4, 8, 16])
+    sizes = [(side // s, side // s) for s in (4, 8, 16)]
+    anchors = torch.cat(generator.grid_priors(sizes, device='cpu'))
+    # integer coordinates: exact IoU ties happen
+    xy = torch.randint(-30, side + 10, (num_imgs, num_gts, 2), generator=g)
+    wh = torch.randint(0, 40, (num_imgs, num_gts, 2), generator=g)
+    wh[:, :3] = torch.tensor([[0, 5], [1, 1], [side + 50, side + 40]])
+    boxes = torch.cat([xy, xy + wh], -1).float()
+    boxes[:, 3] = boxes[:, 4]  # identical boxes
+    per_image = [boxes[0].tolist(), boxes[1, :num_gts // 2].tolist(), []]
+    valid = torch.rand(num_imgs, len(anchors), generator=g) > 0.1
+    ignore = ([[0., 0., 30., 30.]], [[40., 10., 90., 60.]], [])
+    return (anchors, valid, per_image[:num_imgs], ignore[:num_imgs],
+            anchor_grid(generator, sizes))
+
+
+WINDOW_CASES = [
+    dict(),
+    dict(gt_max_assign_all=False),
+    dict(min_pos_iou=0.),
+    dict(match_low_quality=False),
+    dict(neg_iou_thr=(0.1, 0.4)),
+    dict(ignore_iof_thr=0.5),
+    dict(ignore_iof_thr=0.3, ignore_wrt_candidates=False),
+    # SiamRPN's rules: IoU > 0.6 strict, < 0.3, no best anchor
+    dict(pos_iou_thr=0.6, pos_iou_strict=True, match_low_quality=False),
+]
+
+
+def assign_grid(case, **kwargs):
+    anchors, valid, boxes, ignore, grid = case
+    gt = stack_batch_gt(gts(*boxes), anchors.device)
+    ignore = stack_batch_gt(gts(*ignore), anchors.device)
+    return BatchMaxIoUAssigner(**dict(dict(
+        pos_iou_thr=0.5, neg_iou_thr=0.3, min_pos_iou=0.2), **kwargs)
+    ).assign(anchors, valid, gt, ignore, grid)
+
+
+@pytest.mark.parametrize('kwargs', WINDOW_CASES)
+@pytest.mark.parametrize('seed', range(6))
+def test_window_equals_dense(seed, kwargs):
+    case = grid_case(seed)
+    dense = assign_grid(case, mode='dense', **kwargs)
+    for max_pairs in (None, 300):  # one chunk per class; 2-75 rows each
+        window = assign_grid(case, mode='window', max_pairs=max_pairs,
+                             **kwargs)
+        assert torch.equal(window.gt_inds, dense.gt_inds)
+        assert torch.equal(window.max_overlaps, dense.max_overlaps)
+    assert (dense.gt_inds > 0).sum() > 10  # not a trivial case
+
+
+def test_window_best_anchor_rule_recomputes_beyond_the_mask_budget(
+        monkeypatch):
+    case = grid_case(0)
+    kept = assign_grid(case, mode='window')
+    monkeypatch.setattr(max_iou_assigner, 'WINDOW_MASK_PAIRS', 0)
+    recomputed = assign_grid(case, mode='window')
+    assert torch.equal(kept.gt_inds, recomputed.gt_inds)
+    assert torch.equal(kept.max_overlaps, recomputed.max_overlaps)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3),
+    # min_pos_iou > 0: a zero-area gt takes no anchor here (every one in
+    # mmdet, at min_pos_iou 0: the documented difference)
+    dict(pos_iou_thr=0.5, neg_iou_thr=(0.1, 0.4), min_pos_iou=0.1,
+         gt_max_assign_all=False),
+    dict(pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3,
+         ignore_iof_thr=0.5),
+])
+def test_window_matches_mmdet(kwargs):
+    anchors, valid, boxes, ignore, grid = grid_case(1)
+    ours = BatchMaxIoUAssigner(mode='window', **kwargs).assign(
+        anchors, valid, stack_batch_gt(gts(*boxes), 'cpu'),
+        stack_batch_gt(gts(*ignore), 'cpu'), grid)
+    theirs = MaxIoUAssigner(**kwargs)
+    for i, (b, ig) in enumerate(zip(boxes, ignore)):
+        if not b:
+            continue
+        inside = valid[i]
+        result = theirs.assign(InstanceData(priors=anchors[inside]),
+                               gts(b)[0], gts(ig)[0] if ig else None)
+        assert torch.equal(ours.gt_inds[i, inside], result.gt_inds)
+        assert torch.equal(ours.max_overlaps[i, inside],
+                           result.max_overlaps)
+
+
+def test_window_batched_equals_per_image():
+    anchors, valid, boxes, ignore, grid = grid_case(2)
+    batched = assign_grid((anchors, valid, boxes, ignore, grid),
+                          mode='window')
+    for i in range(len(boxes)):
+        single = assign_grid(
+            (anchors, valid[i:i + 1], boxes[i:i + 1], ignore[i:i + 1], grid),
+            mode='window')
+        assert torch.equal(batched.gt_inds[i], single.gt_inds[0])
+        assert torch.equal(batched.max_overlaps[i], single.max_overlaps[0])
+
+
+def test_auto_mode_rule():
+    grid = anchor_grid(AnchorGenerator(scales=[8], ratios=[1.], strides=[4]),
+                       [(8, 8)])
+    auto = rpn_assigner()
+    # CPU: from 8 gts and 2**21 dense pairs
+    assert auto.uses_windows('cpu', 8, 30, 65_472, grid)
+    assert not auto.uses_windows('cpu', 8, 5, 65_472, grid)  # few gts
+    assert not auto.uses_windows('cpu', 1, 30, 16_368, grid)  # few pairs
+    assert not auto.uses_windows('cpu', 8, 30, 65_472, None)  # no grid
+    # GPU: beyond one dense chunk (22,369,621 pairs by default)
+    assert not auto.uses_windows('cuda', 8, 30, 65_472, grid)
+    assert auto.uses_windows('cuda', 2, 1000, 242_991, grid)
+    assert rpn_assigner(mode='window').uses_windows('cpu', 1, 1, 4, grid)
+    assert not rpn_assigner(mode='dense').uses_windows('cpu', 2, 1000,
+                                                       242_991, grid)
+    with pytest.raises(ValueError, match='AnchorGenerator'):
+        rpn_assigner(mode='window').uses_windows('cpu', 1, 1, 4, None)
+    with pytest.raises(ValueError, match='mode'):
+        rpn_assigner(mode='sparse')
