@@ -8,7 +8,7 @@ import ctypes
 import gc
 import statistics
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 from mmengine.structures import InstanceData
@@ -48,15 +48,21 @@ def setup(args: argparse.Namespace) -> torch.device:
 
 
 def random_gts(args: argparse.Namespace, generator: torch.Generator,
-               device: torch.device) -> List[InstanceData]:
+               device: torch.device,
+               max_side: Optional[float] = None) -> List[InstanceData]:
     """``args.gts`` random boxes per image of ``args.size``, 4 px to 40 %
-    of the image, and random labels below ``args.classes``; seeded."""
+    of the image (or to ``max_side`` px), and random labels below
+    ``args.classes``; seeded."""
     h, w = args.size
     scale = torch.tensor([w, h], dtype=torch.float32)
+    if max_side is None:
+        sides = scale * 0.4
+    else:
+        sides = torch.full((2, ), max_side - 4.)
     gts = []
     for _ in range(args.batch):
         xy = torch.rand(args.gts, 2, generator=generator) * scale * 0.8
-        wh = torch.rand(args.gts, 2, generator=generator) * scale * 0.4 + 4
+        wh = torch.rand(args.gts, 2, generator=generator) * sides + 4
         x2y2 = torch.minimum(xy + wh, scale)
         gts.append(InstanceData(
             bboxes=torch.cat([xy, x2y2], 1).to(device),
@@ -110,29 +116,45 @@ def time_once_with_peak(run: Callable[[], None],
     return seconds, (torch.cuda.max_memory_allocated() - base) / 2**20
 
 
+def time_interleaved(runners: Dict[str, Callable[[], None]],
+                     args: argparse.Namespace,
+                     device: torch.device) -> Dict[str, List[float]]:
+    """Interleaved runs (a, b, c, a, b, c, ...), so that drift in machine
+    speed hits all alike; ``args.warmup`` rounds are not kept.
+
+    Returns:
+        dict[str, list[float]]: the seconds of each kept run, by name.
+    """
+    times: Dict[str, List[float]] = {name: [] for name in runners}
+    for i in range(args.warmup + args.runs):
+        for name, run in runners.items():
+            seconds = time_once(run, device)
+            if i >= args.warmup:
+                times[name].append(seconds)
+    return times
+
+
+def median_ratio(slow: List[float], fast: List[float]) -> float:
+    """The median of the per-round ratios slow / fast."""
+    return statistics.median(a / b for a, b in zip(slow, fast))
+
+
 def time_alternately(run_ours: Callable[[], None],
                      run_mmdet: Callable[[], None],
                      args: argparse.Namespace,
                      device: torch.device) -> Tuple[float, float, float]:
-    """Interleaved runs (ours, mmdet, ours, ...), so that drift in machine
-    speed hits both alike.
+    """Interleaved runs (ours, mmdet, ours, ...), see
+    :func:`time_interleaved`.
 
     Returns:
         tuple[float, float, float]: median seconds of ours and of mmdet, and
         the median of the per-pair ratios mmdet / ours.
     """
-    t_ours: List[float] = []
-    t_mmdet: List[float] = []
-    ratios: List[float] = []
-    for i in range(args.warmup + args.runs):
-        a = time_once(run_ours, device)
-        b = time_once(run_mmdet, device)
-        if i >= args.warmup:
-            t_ours.append(a)
-            t_mmdet.append(b)
-            ratios.append(b / a)
-    return (statistics.median(t_ours), statistics.median(t_mmdet),
-            statistics.median(ratios))
+    times = time_interleaved(dict(ours=run_ours, mmdet=run_mmdet), args,
+                             device)
+    return (statistics.median(times['ours']),
+            statistics.median(times['mmdet']),
+            median_ratio(times['mmdet'], times['ours']))
 
 
 def _proc_status_mib(key: str) -> float:
@@ -183,6 +205,20 @@ def report(title: str, t_ours: float, t_mmdet: float, ratio: float,
     print(f'  mmdet 3.3.0: {t_mmdet * 1e3:8.1f} ms{mem[1]}')
     print(f'  plugin     : {t_ours * 1e3:8.1f} ms{mem[0]}')
     print(f'  speed-up   : {ratio:8.2f}x  (median of per-run ratios)')
+
+
+def report_many(times: Dict[str, List[float]], memory: Dict[str, float],
+                baseline: Optional[str]) -> None:
+    """One line per runner: median ms, peak memory and, against
+    ``baseline`` (if any), the median of the per-round ratios."""
+    width = max(len(name) for name in times)
+    for name, runs in times.items():
+        line = (f'  {name:<{width}}: {statistics.median(runs) * 1e3:9.1f} '
+                f'ms   peak +{memory[name]:8.1f} MiB')
+        if baseline is not None and name != baseline:
+            ratio = median_ratio(times[baseline], runs)
+            line += f'   {ratio:6.2f}x'
+        print(line)
 
 
 def compare(title: str, ours: torch.nn.Module, theirs: torch.nn.Module,
