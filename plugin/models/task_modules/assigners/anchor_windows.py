@@ -208,7 +208,7 @@ class Windows:
         # remainder (if any) in the class of its width rounded up
         full = torch.div(wx, SEG, rounding_mode='floor')
         rest = wx - full * SEG
-        widths = torch.tensor(ROW_WIDTHS, device=device)
+        widths = host_tensor(ROW_WIDTHS, device, torch.long)
         rest_class = torch.searchsorted(widths, rest)
         segs = torch.zeros((len(wx), len(ROW_WIDTHS)), dtype=torch.long,
                            device=device)

@@ -18,17 +18,27 @@ Every anchor gets one of (mmdet's ``gt_inds`` convention)
         mmdet's loop. Unlike mmdet, a gt whose best IoU is 0 takes nothing
         (mmdet gives it every anchor when min_pos_iou is 0).
 
-The (B, G, N) IoU matrix is never held whole: anchors are taken in chunks of
-at most a budget of (image, gt, anchor) pairs (:func:`chunk_pairs`): by
-default 2**20 on the CPU (cache-sized), and on a GPU as many as fit in 256
-MiB at the chunk's peak (a typical batch in one chunk). A first pass keeps
-each anchor's best gt and each gt's best IoU, and a byte mask of the pairs
-at their chunk's best. The best-anchor rule then needs no IoU again: a pair is
-at its gt's best iff it is at its chunk's best and the chunk's best is the
-gt's. When those masks would exceed ``MASK_BUDGETS`` chunk budgets (crowded
-images), the rule recomputes each chunk's IoU instead (bitwise the same).
-Results do not depend on the chunk size. No loop over images or gts, no
-host sync.
+The (B, G, N) IoU matrix is never held whole. Two paths give the same
+results (``mode``):
+
+* window (anchors on mmdet's grid, see :mod:`.anchor_windows`): only the
+  pairs inside each gt's window of overlapping cells, per level and anchor
+  shape, in padded blocks; each anchor's and each gt's best by scatter-max
+  of (IoU bits, tie-breaker) keys. Work and memory follow those pairs, not
+  G x N; one host read per batch sizes the blocks.
+* dense: anchors in chunks of at most a budget of (image, gt, anchor)
+  pairs (:func:`chunk_pairs`): by default 2**20 on the CPU (cache-sized),
+  and on a GPU as many as fit in 256 MiB at the chunk's peak (a typical
+  batch in one chunk). A first pass keeps each anchor's best gt and each
+  gt's best IoU, and a byte mask of the pairs at their chunk's best. The
+  best-anchor rule then needs no IoU again: a pair is at its gt's best iff
+  it is at its chunk's best and the chunk's best is the gt's. When those
+  masks would exceed ``MASK_BUDGETS`` chunk budgets (crowded images), the
+  rule recomputes each chunk's IoU instead (bitwise the same). No host
+  sync.
+
+Results do not depend on the path or the chunk size. No loop over images or
+gts.
 """
 import warnings
 from typing import NamedTuple, Optional, Tuple, Union
@@ -89,7 +99,9 @@ WINDOW_BYTES_PER_PAIR = 64
 
 # CPU default of the window path, 2**18 padded pairs: a block's buffers
 # (1 MiB of float32 each, about 16 MiB at the peak) stay in the caches.
-# Measured on bench/bench_rpn.py, crowded case: see docs/rpn.md.
+# Measured on the crowded bench's batch (the assigner alone, an early
+# version of the path, 2 cores): 2.3-3.0 s at 2**16 (per-block overhead),
+# 1.5-1.7 s at 2**18, 1.8-1.9 s at 2**20.
 WINDOW_CPU_PAIRS = 2**18
 
 # mode='auto' on the CPU takes the window path from AUTO_MIN_GTS gts in an
@@ -116,44 +128,34 @@ FAR = -1e8
 
 def chunk_pairs(device_type: str,
                 max_pairs: Optional[int] = None,
-                max_chunk_mib: Optional[float] = None) -> int:
-    """The most (image, gt, anchor) pairs in one chunk.
+                max_chunk_mib: Optional[float] = None,
+                window: bool = False) -> int:
+    """The most (image, gt, anchor) pairs in one chunk (padded pairs in one
+    block of the window path).
 
     Args:
         device_type (str): the anchors' ``device.type`` (``'cpu'``,
             ``'cuda'``...).
         max_pairs (int, optional): explicit pairs; wins over the rest.
         max_chunk_mib (float, optional): the chunk's peak in MiB, on any
-            device, at ``CHUNK_BYTES_PER_PAIR`` bytes a pair.
+            device, at ``CHUNK_BYTES_PER_PAIR`` bytes a pair
+            (``WINDOW_BYTES_PER_PAIR`` on the window path).
+        window (bool): the window path's budget.
 
     Returns:
         int: ``max_pairs`` if given; else ``max_chunk_mib`` MiB in pairs if
-        given; else by device: ``CPU_MAX_PAIRS`` on the CPU, and
-        ``GPU_MAX_CHUNK_MIB`` MiB in pairs on any other device. At least 1.
+        given; else by device: ``CPU_MAX_PAIRS`` (``WINDOW_CPU_PAIRS``) on
+        the CPU, and ``GPU_MAX_CHUNK_MIB`` MiB in pairs on any other device.
+        At least 1.
     """
     if max_pairs is not None:
         return max_pairs
     if max_chunk_mib is None:
         if device_type == 'cpu':
-            return CPU_MAX_PAIRS
+            return WINDOW_CPU_PAIRS if window else CPU_MAX_PAIRS
         max_chunk_mib = GPU_MAX_CHUNK_MIB
-    return max(1, int(max_chunk_mib * 2**20) // CHUNK_BYTES_PER_PAIR)
-
-
-def window_chunk_pairs(device_type: str,
-                       max_pairs: Optional[int] = None,
-                       max_chunk_mib: Optional[float] = None) -> int:
-    """The most padded pairs in one block of the window path: ``max_pairs``
-    if given; else ``max_chunk_mib`` MiB at ``WINDOW_BYTES_PER_PAIR``; else
-    ``WINDOW_CPU_PAIRS`` on the CPU and ``GPU_MAX_CHUNK_MIB`` MiB on other
-    devices. At least 1."""
-    if max_pairs is not None:
-        return max_pairs
-    if max_chunk_mib is None:
-        if device_type == 'cpu':
-            return WINDOW_CPU_PAIRS
-        max_chunk_mib = GPU_MAX_CHUNK_MIB
-    return max(1, int(max_chunk_mib * 2**20) // WINDOW_BYTES_PER_PAIR)
+    per_pair = WINDOW_BYTES_PER_PAIR if window else CHUNK_BYTES_PER_PAIR
+    return max(1, int(max_chunk_mib * 2**20) // per_pair)
 
 
 def pack(value: Tensor, low: Tensor) -> Tensor:
@@ -487,8 +489,8 @@ class BatchMaxIoUAssigner:
         num_classes = len(ROW_WIDTHS)
         gt_rows = host[:num_classes]
         any_excluded = bool(host[num_classes])
-        max_pairs = window_chunk_pairs(device.type, self.max_pairs,
-                                       self.max_chunk_mib)
+        max_pairs = chunk_pairs(device.type, self.max_pairs,
+                                self.max_chunk_mib, window=True)
         covered = None
         if ignored is not None:
             # each anchor's largest IoF with an ignore box (0 outside their

@@ -202,6 +202,12 @@ def test_chunk_budget_by_device():
     assert chunk_pairs('cuda', max_pairs=1000, max_chunk_mib=12) == 1000
     assert chunk_pairs('cpu', max_pairs=1000) == 1000
     assert chunk_pairs('cuda', max_chunk_mib=1e-9) == 1  # at least a pair
+    # the window path's blocks: 2**18 padded pairs on the CPU, 64 bytes a
+    # pair otherwise
+    assert chunk_pairs('cpu', window=True) == 2**18
+    assert chunk_pairs('cuda', window=True) == 256 * 2**20 // 64
+    assert chunk_pairs('cpu', max_chunk_mib=1, window=True) == 2**14
+    assert chunk_pairs('cpu', max_pairs=1000, window=True) == 1000
 
 
 def test_the_mib_budget_sets_the_chunks(monkeypatch):
