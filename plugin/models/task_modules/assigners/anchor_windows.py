@@ -19,12 +19,19 @@ exact: no rounding margin, and every pair outside them has IoU 0 in the
 dense computation too.
 
 Enumeration: each window row is cut into segments of at most ``SEG``
-columns, and segments are grouped by their width rounded up to a power of
-two (a width class). A chunk is a dense (R, Wp) block of one class: the
-columns' coordinates come from one row gather of a strided view, each row's
-from broadcasting, and padding stays under half the block. The one host
-read (the rows of each class, :attr:`Windows.class_rows`) is left to the
-caller, who reads everything it needs at once.
+columns, and segments are grouped by their width rounded up to the next of
+``ROW_WIDTHS`` (a width class). A chunk is a dense (R, Wp) block of one
+class: the columns' coordinates come from one row gather of a strided view,
+each row's from broadcasting. The one host read (the rows of each class,
+:attr:`Windows.class_rows`) is left to the caller, who reads everything it
+needs at once.
+
+Memory: per window (V of them) 6 + 3 C int64 attributes (312 bytes with 11
+classes) and (V, C) temporaries while they are built; per chunk, its block.
+It grows with the number of boxes, not with the pairs.
+
+Boxes must be finite (the heads check their gts): a NaN box has no window,
+where the dense computation spreads NaN IoUs.
 """
 from typing import Iterator, List, NamedTuple, Sequence
 
@@ -36,9 +43,10 @@ from plugin.models.task_modules.prior_generators.anchor_grid import \
 from plugin.models.utils import host_tensor
 from .batch_iou import EPS
 
-# Padded row widths, one class each: steps of 2 and 1.5, so a segment is
-# padded by less than a third (the bench's crowded case: 30.5M pairs in
-# 35.3M padded ones, 16 % more; 41.3M with powers of two). 4: rows
+# Padded row widths, one class each: steps of 2 and 1.5, so a segment of 3
+# columns or more is padded by less than a third (the bench's crowded case:
+# 30.5M pairs in 35.3M padded ones, 16 % more; 41.3M with powers of two). 4:
+# rows
 # narrower than 4 columns (the coarse levels' windows) are few pairs in
 # all, and a narrower class would add a chunk loop for little saving. 128:
 # wider rows are cut into 128-column segments, so no block is wider.
@@ -100,10 +108,15 @@ def grid_tables(anchors: Tensor, grid: AnchorGrid) -> GridTables:
     start = shape = col = row = 0
     for (h, w), a in zip(grid.featmap_sizes, grid.num_base_anchors):
         level = anchors[start:start + h * w * a].view(h, w, a, 4)
-        cols = level[:1, :, :, 0::2].reshape(w, a, 2).transpose(0, 1)
+        if h * w == 0:  # an empty level: columns or rows of nothing
+            cols, rows = anchors.new_zeros((a, w, 2)), anchors.new_zeros(
+                (a, h, 2))
+        else:
+            cols = level[:1, :, :, 0::2].reshape(w, a, 2).transpose(0, 1)
+            rows = level[:, :1, :, 1::2].reshape(h, a, 2).transpose(0, 1)
         xs.append(torch.cat([cols, cols.new_full((a, SEG, 2), PAST_GRID)],
                             dim=1))  # (A_l, W_l + SEG, 2)
-        ys.append(level[:, :1, :, 1::2].reshape(h, a, 2).transpose(0, 1))
+        ys.append(rows)
         first += range(start, start + a)
         step_x += [a] * a
         step_y += [w * a] * a
@@ -183,9 +196,13 @@ class Windows:
             x2 = tables.x2[col:col + a * (w + SEG)].view(a, w + SEG)
             y1 = tables.y1[row:row + a * h].view(a, h)
             y2 = tables.y2[row:row + a * h].view(a, h)
-            # first column whose x2 > bx1; first column whose x1 >= bx2
+            # first column whose x2 > bx1; first column whose x1 >= bx2;
+            # at most W_l (a box reaching past PAST_GRID would take the
+            # padding columns, whose IoU is 0 anyway)
             lo = torch.searchsorted(x2, b[..., 0].contiguous(), right=True)
             hi = torch.searchsorted(x1, b[..., 2].contiguous())
+            lo.clamp_(max=w)
+            hi.clamp_(max=w)
             lo_x.append(lo)
             wx.append((hi - lo).clamp_(min=0))
             lo = torch.searchsorted(y2, b[..., 1].contiguous(), right=True)
@@ -197,9 +214,10 @@ class Windows:
             return torch.cat(parts).t().reshape(-1)
 
         lo_x, lo_y, wx, wy = map(per_window, (lo_x, lo_y, wx, wy))
-        wy = wy * valid.reshape(-1).repeat_interleave(num_shapes)
+        # (expand, not repeat_interleave(int): sync-free on every torch)
+        wy = wy * valid.reshape(-1, 1).expand(-1, num_shapes).reshape(-1)
         box = torch.arange(num_imgs * num_boxes, device=device)
-        box = box.repeat_interleave(num_shapes)
+        box = box[:, None].expand(-1, num_shapes).reshape(-1)
         shape = torch.arange(num_shapes, device=device).repeat(
             num_imgs * num_boxes)
         image = box // max(num_boxes, 1)

@@ -93,8 +93,8 @@ EXCLUDED = float('-inf')
 # The window path's chunk: padded pairs of one (R, Wp) block. Bytes a pair
 # at the block's peak (anchor_windows.Windows.overlaps and pass 1): the
 # gathered x1/x2 and areas, the intersection, the IoU (4 bytes each, about
-# 7 live), the int64 flat target and sort key (8 each, 2-3 live), the
-# padding mask.
+# 7 live), the int64 flat targets and keys (8 each, 2-3 live), the kept
+# "at its row's best" byte.
 WINDOW_BYTES_PER_PAIR = 64
 
 # CPU default of the window path, 2**18 padded pairs: a block's buffers
@@ -163,7 +163,8 @@ def pack(value: Tensor, low: Tensor) -> Tensor:
     (in [0, 2**31)) in the low half; one op, broadcasting. For values >= 0
     the keys order as (value, low) do; a negative value (-1: a pair that
     takes no part, or -0.0) gives a negative key, below the buffers'
-    initial 0."""
+    initial 0. (A ``low`` out of range only comes with a value of 0 or -1,
+    a key that never wins.)"""
     return torch.add(low, value.view(torch.int32), alpha=2**32)
 
 
@@ -307,9 +308,10 @@ class BatchMaxIoUAssigner:
             anchor_valid (Tensor): (B, N) bool, False for anchors that take
                 no part (outside the image by more than ``allowed_border``,
                 or on padding): they are ignored (-1) and are nobody's best.
-            gt (BatchGT): the padded gts.
+            gt (BatchGT): the padded gts (finite: the heads check them).
             ignore (BatchGT, optional): padded ignore boxes
                 (``gt_instances_ignore``); used when ``ignore_iof_thr`` > 0.
+                Coordinates may be infinite, not NaN.
             grid (AnchorGrid, optional): the anchors' layout when they are
                 mmdet's ``AnchorGenerator`` grid; it allows the window
                 path (see ``mode``).
@@ -465,6 +467,10 @@ class BatchMaxIoUAssigner:
         (the first gt on ties, as ``max`` in the dense path), N - 1 - n for
         each gt's best anchor (the first anchor).
 
+        One exception to "the same": an anchor whose best IoU is -0.0 in
+        the dense path (a box edge at -0.0) gets +0.0 here; they compare
+        equal and give the same labels.
+
         Returns:
             tuple[Tensor, Tensor]: (B, N) best IoUs and gt indices.
         """
@@ -514,7 +520,8 @@ class BatchMaxIoUAssigner:
                              device=device)
         # The best-anchor rule's pass 2 needs, per pair, "IoU at its row's
         # best" (1 byte) and, per row, that best: kept when all of them fit
-        # in WINDOW_MASK_PAIRS, else recomputed with the IoUs.
+        # in WINDOW_MASK_PAIRS (whatever the block budget), else recomputed
+        # with the IoUs.
         keep_masks = (self.match_low_quality and self.gt_max_assign_all
                       and sum(r * w for r, w in zip(gt_rows, ROW_WIDTHS))
                       <= WINDOW_MASK_PAIRS)

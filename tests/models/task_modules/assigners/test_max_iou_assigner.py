@@ -4,7 +4,8 @@ the window path equal to the dense one on random grid layouts."""
 import pytest
 import torch
 from mmdet.models.task_modules.assigners import MaxIoUAssigner
-from mmdet.models.task_modules.prior_generators import AnchorGenerator
+from mmdet.models.task_modules.prior_generators import (
+    AnchorGenerator, SSDAnchorGenerator)
 from mmengine.structures import InstanceData
 
 from plugin.models.task_modules.assigners import BatchMaxIoUAssigner
@@ -414,3 +415,50 @@ def test_auto_mode_rule():
         rpn_assigner(mode='window').uses_windows('cpu', 1, 1, 4, None)
     with pytest.raises(ValueError, match='mode'):
         rpn_assigner(mode='sparse')
+
+
+def dense_and_window(generator, sizes, boxes, ignore=None, **kwargs):
+    anchors = torch.cat(generator.grid_priors(sizes, device='cpu'))
+    valid = torch.ones(1, len(anchors), dtype=torch.bool)
+    gt = stack_batch_gt(gts(boxes), 'cpu')
+    ignore = None if ignore is None else stack_batch_gt(gts(ignore), 'cpu')
+    cfg = dict(pos_iou_thr=0.5, neg_iou_thr=0.3, min_pos_iou=0.2, **kwargs)
+    return [
+        BatchMaxIoUAssigner(mode=mode, **cfg).assign(
+            anchors, valid, gt, ignore, anchor_grid(generator, sizes))
+        for mode in ('dense', 'window')
+    ]
+
+
+@pytest.mark.parametrize('seed', range(3))
+def test_window_with_levels_of_different_anchor_counts(seed):
+    """SSD's generator: 4 and 6 anchors per cell on alternate levels, so the
+    blocks' column step differs by row."""
+    g = torch.Generator().manual_seed(seed)
+    generator = SSDAnchorGenerator(strides=[8, 16, 32],
+                                   ratios=([2], [2, 3], [2]),
+                                   basesize_ratio_range=(0.15, 0.9),
+                                   input_size=300)
+    assert generator.num_base_priors == [4, 6, 4]
+    xy = torch.rand(20, 2, generator=g) * 100
+    boxes = torch.cat([xy, xy + torch.rand(20, 2, generator=g) * 60], 1)
+    dense, window = dense_and_window(generator, [(12, 12), (6, 6), (3, 3)],
+                                     boxes.tolist())
+    assert torch.equal(dense.gt_inds, window.gt_inds)
+    assert torch.equal(dense.max_overlaps, window.max_overlaps)
+    assert (dense.gt_inds > 0).any()
+
+
+def test_window_with_an_empty_level_and_unbounded_ignore_boxes():
+    generator = AnchorGenerator(scales=[8], ratios=[0.5, 1., 2.],
+                                strides=[4, 8, 16])
+    boxes = [[10., 10., 50., 50.], [48., 10., 90., 30.]]
+    for sizes in ([(24, 24), (12, 12), (6, 6)], [(24, 24), (0, 12), (6, 6)],
+                  [(24, 24), (12, 0), (6, 6)]):
+        dense, window = dense_and_window(
+            generator, sizes, boxes, ignore=[[32., 0., float('inf'), 40.]],
+            ignore_iof_thr=0.5)
+        assert torch.equal(dense.gt_inds, window.gt_inds)
+        assert torch.equal(dense.max_overlaps, window.max_overlaps)
+        assert (dense.gt_inds == -1).sum() > (dense_and_window(
+            generator, sizes, boxes)[0].gt_inds == -1).sum()  # covered
