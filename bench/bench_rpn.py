@@ -31,6 +31,7 @@ small: 5000 boxes of up to 40 % of 3000 px would cover every point about
 """
 import argparse
 import math
+import statistics
 import time
 from typing import Callable, Dict, List
 
@@ -129,7 +130,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def crossover(args: argparse.Namespace, device: torch.device) -> None:
-    """The assigner alone, dense vs window, median of ``--runs``."""
+    """The assigner alone, dense vs window (interleaved), median of
+    ``--runs``."""
     generator = AnchorGenerator(**without_type(HEAD['anchor_generator']))
     print(f'BatchMaxIoUAssigner.assign alone, {device}, '
           f'{torch.get_num_threads()} threads, median of {args.runs}')
@@ -147,18 +149,18 @@ def crossover(args: argparse.Namespace, device: torch.device) -> None:
                                 device), device)
         valid = torch.ones(batch, len(anchors), dtype=torch.bool,
                            device=device)
-        times = {}
-        for mode in ('dense', 'window'):
+
+        def runner(mode: str) -> Callable[[], None]:
             assigner = BatchMaxIoUAssigner(**without_type(ASSIGNER),
                                            mode=mode)
-            runs = []
-            for i in range(args.warmup + args.runs):
-                seconds = benchlib.time_once(
-                    lambda: assigner.assign(anchors, valid, gt, None, grid),
-                    device)
-                if i >= args.warmup:
-                    runs.append(seconds)
-            times[mode] = sorted(runs)[len(runs) // 2]
+            return lambda: assigner.assign(anchors, valid, gt, None, grid)
+
+        times = {
+            mode: statistics.median(runs)
+            for mode, runs in benchlib.time_interleaved(
+                {mode: runner(mode)
+                 for mode in ('dense', 'window')}, args, device).items()
+        }
         auto = BatchMaxIoUAssigner(**without_type(ASSIGNER))
         chosen = 'window' if auto.uses_windows(
             device.type, batch, gts, len(anchors), grid) else 'dense'

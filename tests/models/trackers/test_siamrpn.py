@@ -6,6 +6,8 @@ import torch
 from mmdet.structures import DetDataSample
 from mmengine.registry import DefaultScope
 from mmengine.structures import BaseDataElement, InstanceData
+# the head test's train_cfg (tests/ is on the path)
+from models.dense_heads import test_siamese_rpn_head as siamese_head
 
 from plugin.registry import MODELS
 
@@ -19,12 +21,7 @@ MODEL = dict(
         anchor_generator=dict(
             type='plugin.SiamRPNAnchorGenerator', stride=8, scales=(4., ))),
     train_cfg=dict(
-        assigner=dict(
-            type='plugin.BatchMaxIoUAssigner',
-            pos_iou_thr=0.6,
-            pos_iou_strict=True,
-            neg_iou_thr=0.3,
-            match_low_quality=False),
+        assigner=siamese_head.TRAIN_CFG['assigner'],  # SiamRPN's labels
         sampler=dict(type='plugin.SiamRPNSampler')),
     test_cfg=dict(template_size=64, search_size=128))
 

@@ -260,8 +260,7 @@ class Windows:
         steps = {level[1] for level in tables.levels}
         self.step = steps.pop() if len(steps) == 1 else None
         # targets may run this far past B x N (a last block's columns)
-        self.slack = SEG * max((level[1] for level in tables.levels),
-                               default=1)
+        self.slack = SEG * most
 
     def chunks(self, class_rows: Sequence[int],
                max_pairs: int) -> Iterator[Rows]:

@@ -24,8 +24,9 @@ results (``mode``):
 * window (anchors on mmdet's grid, see :mod:`.anchor_windows`): only the
   pairs inside each gt's window of overlapping cells, per level and anchor
   shape, in padded blocks; each anchor's and each gt's best by scatter-max
-  of (IoU bits, tie-breaker) keys. Work and memory follow those pairs, not
-  G x N; one host read per batch sizes the blocks.
+  of (IoU bits, tie-breaker) keys. The work follows those pairs and the
+  memory the boxes and the anchors, not G x N; one host read per batch
+  sizes the blocks.
 * dense: anchors in chunks of at most a budget of (image, gt, anchor)
   pairs (:func:`chunk_pairs`): by default 2**20 on the CPU (cache-sized),
   and on a GPU as many as fit in 256 MiB at the chunk's peak (a typical

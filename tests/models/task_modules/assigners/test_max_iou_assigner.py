@@ -417,17 +417,15 @@ def test_auto_mode_rule():
         rpn_assigner(mode='sparse')
 
 
-def dense_and_window(generator, sizes, boxes, ignore=None, **kwargs):
+def dense_and_window(generator, sizes, boxes, ignore=(), **kwargs):
+    """:func:`assign_grid` of one image on ``generator``'s grid, every
+    anchor valid, with each path."""
     anchors = torch.cat(generator.grid_priors(sizes, device='cpu'))
     valid = torch.ones(1, len(anchors), dtype=torch.bool)
-    gt = stack_batch_gt(gts(boxes), 'cpu')
-    ignore = None if ignore is None else stack_batch_gt(gts(ignore), 'cpu')
-    cfg = dict(pos_iou_thr=0.5, neg_iou_thr=0.3, min_pos_iou=0.2, **kwargs)
-    return [
-        BatchMaxIoUAssigner(mode=mode, **cfg).assign(
-            anchors, valid, gt, ignore, anchor_grid(generator, sizes))
-        for mode in ('dense', 'window')
-    ]
+    case = (anchors, valid, [boxes], [list(ignore)],
+            anchor_grid(generator, sizes))
+    return [assign_grid(case, mode=mode, **kwargs)
+            for mode in ('dense', 'window')]
 
 
 @pytest.mark.parametrize('seed', range(3))
