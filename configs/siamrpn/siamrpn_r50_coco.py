@@ -80,7 +80,7 @@ train_dataloader = dict(
         filter_cfg=dict(filter_empty_gt=True, min_size=8),
         pipeline=train_pipeline))
 val_dataloader = dict(num_workers=2)
-test_dataloader = val_dataloader
+test_dataloader = dict(num_workers=2)
 
 # pysot: SGD, 20 epochs, warm-up then log-decay; here a cosine after a
 # linear warm-up, and the pretrained backbone at a tenth of the rate

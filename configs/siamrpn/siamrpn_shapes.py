@@ -47,39 +47,62 @@ model = dict(
         window_influence=0.40,
         lr=0.30))
 
-train_pipeline = [
+# pysot's jitter (SiamPairCrop) for both kinds of pairs
+pair_crop = dict(
+    type='plugin.SiamPairCrop',
+    template_size=template_size,
+    search_size=search_size,
+    # pysot: 64 px of 255 (a quarter); 24 px keeps the target on the
+    # 11-cell map's inner part (+-40 px)
+    search_shift=24,
+    search_scale=0.18,
+    neg_prob=0.2)
+image_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='plugin.SiamPairCrop',
-        template_size=template_size,
-        search_size=search_size,
-        # pysot: 64 px of 255 (a quarter); 24 px keeps the target on the
-        # 11-cell map's inner part (+-40 px)
-        search_shift=24,
-        search_scale=0.18,
-        neg_prob=0.2),
+    dict(type='LoadAnnotations', with_bbox=True), pair_crop,
     dict(type='plugin.PackSiamInputs')
 ]
+video_pipeline = [
+    dict(type='plugin.LoadPairFrames'), pair_crop,
+    dict(type='plugin.PackSiamInputs')
+]
+# Pairs from two frames of the training videos (the template from one, the
+# search image from another up to frame_range frames away: the whole
+# 100-frame video, since tracking keeps frame 0's template to the end), and
+# pairs cut from the still images, whose other objects give the negative
+# pairs (a video holds one annotated target); 1200 of each an epoch (pysot's
+# NUM_USE), 2400 pairs in all as the still-image recipe had.
+video_pairs = dict(
+    type='plugin.SiamVideoPairDataset',
+    data_root='data/shapes_tracking/train/',
+    ann_file='annotations.json',
+    frame_range=100,
+    num_pairs=1200,
+    pipeline=video_pipeline)
+image_pairs = dict(
+    type='RepeatDataset',
+    times=2,  # 1200 pairs: a new random pair per visit
+    dataset=dict(
+        type='CocoDataset',
+        data_root='data/shapes/',
+        metainfo=metainfo,
+        ann_file='annotations/instances_train.json',
+        data_prefix=dict(img='train/'),
+        filter_cfg=dict(filter_empty_gt=True, min_size=4),
+        pipeline=image_pipeline))
 train_dataloader = dict(
     batch_size=16,
     num_workers=1,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
-        type='RepeatDataset',
-        times=4,  # 2400 pairs an epoch: a new random pair per visit
-        dataset=dict(
-            type='CocoDataset',
-            data_root='data/shapes/',
-            metainfo=metainfo,
-            ann_file='annotations/instances_train.json',
-            data_prefix=dict(img='train/'),
-            filter_cfg=dict(filter_empty_gt=True, min_size=4),
-            pipeline=train_pipeline)))
-# all 30 videos in lockstep
-val_dataloader = dict(batch_size=30)
-test_dataloader = val_dataloader
+        type='ConcatDataset',
+        # the two sources name their classes differently; pairs ignore them
+        ignore_keys=['classes', 'palette'],
+        datasets=[video_pairs, image_pairs]))
+# all val videos in lockstep, and all 30 test videos
+val_dataloader = dict(batch_size=20)
+test_dataloader = dict(batch_size=30)
 
 max_epochs = 6
 train_cfg = dict(

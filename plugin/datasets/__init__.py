@@ -14,11 +14,12 @@ from .shapes import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
 from .shapes_tracking import (ensure_shapes_tracking, generate_sequence,
                               make_shapes_tracking)
 from .tracking_dataset import TrackingSequenceDataset
+from .video_pair_dataset import SiamVideoPairDataset
 
 __all__ = [
     'SHAPES_CLASSES', 'SHAPES_PALETTE', 'SHAPES_METAINFO', 'ShapeSpec',
     'draw_shape', 'sample_shape', 'render_background', 'generate_image',
     'make_shapes_dataset', 'ensure_shapes_dataset', 'generate_sequence',
     'make_shapes_tracking', 'ensure_shapes_tracking',
-    'TrackingSequenceDataset'
+    'TrackingSequenceDataset', 'SiamVideoPairDataset'
 ]

@@ -85,9 +85,16 @@ SHAPES_METAINFO: Dict[str, object] = dict(
 
 # Split name -> the second number of the per-image RNG seed. Fixed integers (not
 # the position in a list of splits) so that adding a split never changes the
-# images of the existing ones. 'track' seeds the tracking videos of
-# plugin.datasets.shapes_tracking, held out from the training images.
-_SPLIT_IDS: Dict[str, int] = {'train': 0, 'val': 1, 'track': 2}
+# images of the existing ones. 'track' (test), 'track_train' and 'track_val'
+# seed the tracking videos of plugin.datasets.shapes_tracking, held out from
+# the images and from each other.
+_SPLIT_IDS: Dict[str, int] = {
+    'train': 0,
+    'val': 1,
+    'track': 2,
+    'track_train': 3,
+    'track_val': 4
+}
 
 # Objects per image, inclusive range (before objects that cannot be placed
 # without hiding too much of another one are skipped).

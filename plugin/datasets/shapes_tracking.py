@@ -1,11 +1,14 @@
-"""Deterministic synthetic videos for single-object tracking evaluation.
+"""Deterministic synthetic videos for single-object tracking: training,
+validation and test splits.
 
 The videos are made with the renderer of the shapes detection dataset
 (:mod:`plugin.datasets.shapes`: its backgrounds, shapes, colour rule and
-noise), so a tracker trained on pairs cut from the shapes images is evaluated
-on the same kind of pictures, but never on the same ones: sequence ``i`` is
-drawn from ``numpy.random.default_rng([seed, 2, i])``, 2 being the ``'track'``
-split id registered next to the images' train (0) and val (1) ids.
+noise). Sequence ``i`` of a split is drawn from
+``numpy.random.default_rng([seed, split_id, i])``, the split ids registered
+next to the images' train (0) and val (1) ids (:data:`SPLITS`): ``test`` is
+2 (the videos that earlier versions generated as the only set, unchanged
+pixel for pixel), ``train`` 3 and ``val`` 4. So no video is in two splits
+and none is made from a training image's random stream.
 
 Each sequence has:
 
@@ -28,19 +31,29 @@ Each sequence has:
 The ground truth of a frame is the target's full box, the tight box of its
 unoccluded mask, xyxy in continuous pixel coordinates
 (``[x0, y0, x1 + 1, y1 + 1]`` for the extreme mask pixels), plus the visible
-fraction of its mask and an occluded flag (some pixel hidden).
+fraction of its mask, an occluded flag (some pixel hidden) and OTB-style
+attribute flags (:data:`ATTRIBUTES`, computed from the objects' geometry,
+see :func:`frame_attributes`).
 
-Files written by :func:`make_shapes_tracking`::
+Files written by :func:`make_shapes_tracking` (one split)::
 
     out_dir/
         sequences/seq_0000/000000.jpg ...
         annotations.json
 
+and by :func:`ensure_shapes_tracking` (all splits)::
+
+    out_dir/train/..., out_dir/val/..., out_dir/test/...
+
 ``annotations.json`` is ``{"sequences": [{"name", "frames" (paths relative
 to out_dir), "boxes" (N x [x1, y1, x2, y2]), "visible", "occluded",
-"img_shape" ([H, W]), "target_class", "num_distractors"}, ...], "meta":
-{generation arguments}}``; :class:`~plugin.datasets.tracking_dataset.
-TrackingSequenceDataset` reads it.
+"attributes" ({name: N bools}), "img_shape" ([H, W]), "target_class",
+"num_distractors"}, ...], "meta": {generator version and arguments}}``;
+:class:`~plugin.datasets.tracking_dataset.TrackingSequenceDataset` and
+:class:`~plugin.datasets.video_pair_dataset.SiamVideoPairDataset` read it.
+A split whose ``meta`` differs from what the current generator would write
+(another :data:`GENERATOR_VERSION` or other arguments) is stale, and
+:func:`ensure_shapes_tracking` regenerates it.
 
 Shapes: N frames, H x W frame size, D distractors, E occlusion episodes.
 
@@ -52,6 +65,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import multiprocessing
 import os
 import os.path as osp
 import time
@@ -66,12 +80,38 @@ from .shapes import (_SPLIT_IDS, SHAPES_CLASSES, ShapeSpec, _pick_colour,
                      sample_shape, staged_install)
 
 __all__ = [
-    'MAX_SPEED', 'SCALE_RANGE', 'ASPECT_RANGE', 'generate_sequence',
-    'make_shapes_tracking', 'ensure_shapes_tracking'
+    'MAX_SPEED', 'SCALE_RANGE', 'ASPECT_RANGE', 'SPLITS', 'ATTRIBUTES',
+    'GENERATOR_VERSION', 'generate_sequence', 'frame_attributes',
+    'make_shapes_tracking', 'stale_reason', 'ensure_shapes_tracking'
 ]
 
-# Second number of every sequence's RNG seed (see shapes._SPLIT_IDS).
-_SPLIT = 'track'
+#: Name of each video split -> its key in shapes._SPLIT_IDS (the second
+#: number of every sequence's RNG seed). ``test`` keeps the id of the one
+#: set earlier versions made, so its videos did not change.
+SPLITS: Dict[str, str] = {
+    'train': 'track_train',
+    'val': 'track_val',
+    'test': 'track'
+}
+#: Bumped whenever the pixels or the annotations of a generated video change
+#: (2: attribute flags; 1 had no version and one split); a split generated
+#: by another version is stale.
+GENERATOR_VERSION = 2
+#: Per-frame attribute flags in the annotations (OTB's OCC, DEF-free subset).
+ATTRIBUTES = ('occlusion', 'distractor', 'fast_motion', 'scale_change')
+# A distractor is "beside" the target when their centres are closer than
+# this many times the mean of their sizes sqrt(w * h): at 1.0 the two boxes
+# touch or overlap (a third of the test frames; 1.5, half a size apart,
+# flagged more than half of them).
+_NEAR_DISTRACTOR = 1.0
+# Fast motion: the centre moved more than this fraction of the target's
+# size since the last frame; 0.1 is two thirds of MAX_SPEED (OTB's FM, 20
+# px, is about a third of its typical 60 px target, in far longer strides).
+_FAST_MOTION = 0.1
+# Scale change: the size sqrt(w * h) differs from frame 0's by more than
+# this factor either way (OTB's SV uses 2 over much longer videos; the
+# videos here range x0.6-x1.6).
+_SCALE_CHANGE = 1.3
 
 #: Largest per-frame move of an object's centre, as a fraction of its size
 #: sqrt(w * h) (local box). SiamRPN's template window is s_z = sqrt((w + p) *
@@ -407,6 +447,46 @@ def _region_mean(img: np.ndarray, motion: _Motion) -> np.ndarray:
     return img[y0:y1, x0:x1].reshape(-1, 3).mean(axis=0)
 
 
+def frame_attributes(target: List[ShapeSpec],
+                     distractors: List[List[ShapeSpec]],
+                     visible: List[float]) -> Dict[str, List[bool]]:
+    """OTB-style per-frame attribute flags of one video (:data:`ATTRIBUTES`).
+
+    * ``occlusion``: some of the target is hidden (visible < 1);
+    * ``distractor``: a look-alike (same class) is beside the target, its
+      centre closer than ``_NEAR_DISTRACTOR`` mean sizes;
+    * ``fast_motion``: the target's centre moved more than ``_FAST_MOTION``
+      of its size since the previous frame (never frame 0);
+    * ``scale_change``: its size differs from frame 0's by more than the
+      factor ``_SCALE_CHANGE``.
+
+    Args:
+        target: N per-frame specs of the target.
+        distractors: D lists of N specs.
+        visible: N visible fractions.
+
+    Returns:
+        ``{name: N bools}``.
+    """
+    centres = np.array([[s.cx, s.cy] for s in target])
+    size = np.array([np.sqrt(s.w * s.h) for s in target])
+    near = np.zeros(len(target), bool)
+    for specs in distractors:
+        d_centres = np.array([[s.cx, s.cy] for s in specs])
+        d_size = np.array([np.sqrt(s.w * s.h) for s in specs])
+        dist = np.linalg.norm(centres - d_centres, axis=1)
+        near |= dist < _NEAR_DISTRACTOR * (size + d_size) / 2
+    step = np.zeros(len(target))
+    step[1:] = np.linalg.norm(np.diff(centres, axis=0), axis=1)
+    ratio = size / size[0]
+    flags = dict(
+        occlusion=np.asarray(visible) < 1.0,
+        distractor=near,
+        fast_motion=step > _FAST_MOTION * size,
+        scale_change=np.maximum(ratio, 1 / ratio) > _SCALE_CHANGE)
+    return {name: [bool(v) for v in flags[name]] for name in ATTRIBUTES}
+
+
 def generate_sequence(rng: np.random.Generator, num_frames: int, width: int,
                       height: int) -> Tuple[List[np.ndarray], Dict]:
     """Render one video and its annotations (nothing is written).
@@ -423,7 +503,7 @@ def generate_sequence(rng: np.random.Generator, num_frames: int, width: int,
         arrays; annotation a dict with ``boxes`` (N x [x1, y1, x2, y2]
         floats: the target's full box), ``visible`` (N floats, visible
         fraction of the target's mask), ``occluded`` (N bools, visible < 1),
-        ``img_shape`` ([H, W]), ``target_class`` (str), ``num_distractors``
+        ``attributes`` (:func:`frame_attributes`), ``img_shape`` ([H, W]), ``target_class`` (str), ``num_distractors``
         (D) and ``specs``, the per-frame :class:`ShapeSpec` of every object
         for checks: ``dict(target=[N], distractors=[D][N],
         occluders=[E][N])`` (not JSON; :func:`make_shapes_tracking` drops it).
@@ -496,15 +576,20 @@ def generate_sequence(rng: np.random.Generator, num_frames: int, width: int,
         ])
         visible.append(
             float((target_masks[t] & ~hidden).sum() / target_masks[t].sum()))
+    target_specs = [target.spec(t) for t in range(num_frames)]
     annotation = dict(
         boxes=boxes,
         visible=visible,
         occluded=[v < 1.0 for v in visible],
+        attributes=frame_attributes(
+            target_specs,
+            [[d.spec(t) for t in range(num_frames)] for d in distractors],
+            visible),
         img_shape=[height, width],
         target_class=label,
         num_distractors=num_distractors,
         specs=dict(
-            target=[target.spec(t) for t in range(num_frames)],
+            target=target_specs,
             distractors=[[d.spec(t) for t in range(num_frames)]
                          for d in distractors],
             occluders=[[o.spec(t) for t in range(num_frames)]
@@ -512,13 +597,57 @@ def generate_sequence(rng: np.random.Generator, num_frames: int, width: int,
     return frames, annotation
 
 
+def _meta(split: str, num_sequences: int, num_frames: int, width: int,
+          height: int, seed: int) -> Dict[str, object]:
+    """What ``annotations.json`` records of its generation: equal metas
+    mean equal videos."""
+    return dict(
+        description='plugin synthetic shapes tracking sequences',
+        generator_version=GENERATOR_VERSION,
+        split=split,
+        seed=seed,
+        split_id=_SPLIT_IDS[SPLITS[split]],
+        num_sequences=num_sequences,
+        num_frames=num_frames,
+        width=width,
+        height=height,
+        jpeg_quality=_JPEG_PARAMS[1],
+        jpeg_sampling='4:4:4')
+
+
+def _write_sequence(job: Tuple[str, int, int, int, int, int, int]
+                    ) -> Tuple[Dict, int]:
+    """Render and write sequence ``index`` into ``tmp`` (a worker's job).
+
+    Returns:
+        ``(annotation without specs, bytes written)``.
+    """
+    tmp, split_id, seed, index, num_frames, width, height = job
+    rng = np.random.default_rng([seed, split_id, index])
+    frames, ann = generate_sequence(rng, num_frames, width, height)
+    del ann['specs']
+    name = f'seq_{index:04d}'
+    os.makedirs(osp.join(tmp, _SEQ_DIR, name))
+    paths, num_bytes = [], 0
+    for t, frame in enumerate(frames):
+        rel = f'{_SEQ_DIR}/{name}/{t:06d}.jpg'
+        if not cv2.imwrite(osp.join(tmp, rel), frame, _JPEG_PARAMS):
+            raise OSError(f'could not write {osp.join(tmp, rel)}')
+        num_bytes += osp.getsize(osp.join(tmp, rel))
+        paths.append(rel)
+    return dict(name=name, frames=paths, **ann), num_bytes
+
+
 def make_shapes_tracking(out_dir: str,
                          num_sequences: int = 30,
                          num_frames: int = 100,
                          width: int = 320,
                          height: int = 240,
-                         seed: int = 0) -> Dict[str, object]:
-    """Generate the videos (always; see :func:`ensure_shapes_tracking`).
+                         seed: int = 0,
+                         split: str = 'test',
+                         workers: Optional[int] = None) -> Dict[str, object]:
+    """Generate one split of videos (always; see
+    :func:`ensure_shapes_tracking`).
 
     Written to a temporary folder next to ``out_dir`` and moved into place at
     the end, ``annotations.json`` last, so an interrupted run never leaves a
@@ -527,21 +656,30 @@ def make_shapes_tracking(out_dir: str,
     left alone.
 
     Args:
-        out_dir: Destination folder.
+        out_dir: Destination folder of this split.
         num_sequences: Number of videos.
         num_frames: Frames per video (>= 2).
         width: Frame width in pixels (>= 64).
         height: Frame height in pixels (>= 64).
-        seed: Base seed; sequence i uses ``[seed, 2, i]``.
+        seed: Base seed; sequence i uses ``[seed, split id, i]``.
+        split: ``'train'``, ``'val'`` or ``'test'`` (:data:`SPLITS`).
+        workers: Processes rendering sequences in parallel (None: up to 2,
+            the CPUs there are; 1: in this process). Each sequence has its
+            own generator, so the videos do not depend on it.
 
     Returns:
-        Summary dict: ``out_dir``, ``ann_file``, ``sequences``, ``frames``,
-        ``bytes`` (frames on disk), ``seconds``, ``occluded_frames`` and
+        Summary dict: ``out_dir``, ``split``, ``ann_file``, ``sequences``,
+        ``frames``, ``bytes`` (frames on disk), ``seconds``,
+        ``occluded_frames``, ``attribute_frames`` (frames per attribute) and
         ``sequences_per_class``.
 
     Raises:
-        ValueError: On a negative count or seed, or too few frames or pixels.
+        ValueError: On a negative count or seed, too few frames or pixels,
+            or an unknown split.
     """
+    if split not in SPLITS:
+        raise ValueError(f'split must be one of {sorted(SPLITS)}, got '
+                         f'{split!r}')
     if num_sequences < 0 or seed < 0:
         raise ValueError('num_sequences and seed must be >= 0')
     if num_frames < 2:
@@ -551,36 +689,25 @@ def make_shapes_tracking(out_dir: str,
     if min(width, height) < 64:
         raise ValueError(f'frames must be at least 64 x 64, got {width} x '
                          f'{height}')
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1, max(num_sequences, 1))
     start = time.perf_counter()
     out_dir = osp.abspath(out_dir)
-    sequences, num_bytes = [], 0
+    meta = _meta(split, num_sequences, num_frames, width, height, seed)
     # the annotation file never names frames that are not there
     with staged_install(out_dir, '.shapes-tracking', (_SEQ_DIR, ),
                         (_ANN_FILE, )) as tmp:
-        for index in range(num_sequences):
-            rng = np.random.default_rng([seed, _SPLIT_IDS[_SPLIT], index])
-            frames, ann = generate_sequence(rng, num_frames, width, height)
-            del ann['specs']
-            name = f'seq_{index:04d}'
-            os.makedirs(osp.join(tmp, _SEQ_DIR, name))
-            paths = []
-            for t, frame in enumerate(frames):
-                rel = f'{_SEQ_DIR}/{name}/{t:06d}.jpg'
-                if not cv2.imwrite(osp.join(tmp, rel), frame, _JPEG_PARAMS):
-                    raise OSError(f'could not write {osp.join(tmp, rel)}')
-                num_bytes += osp.getsize(osp.join(tmp, rel))
-                paths.append(rel)
-            sequences.append(dict(name=name, frames=paths, **ann))
-        meta = dict(
-            description='plugin synthetic shapes tracking sequences',
-            seed=seed,
-            split_id=_SPLIT_IDS[_SPLIT],
-            num_sequences=num_sequences,
-            num_frames=num_frames,
-            width=width,
-            height=height,
-            jpeg_quality=_JPEG_PARAMS[1],
-            jpeg_sampling='4:4:4')
+        jobs = [(tmp, meta['split_id'], seed, index, num_frames, width,
+                 height) for index in range(num_sequences)]
+        if workers > 1:
+            # fork: the workers need nothing but this module
+            ctx = multiprocessing.get_context('fork')
+            with ctx.Pool(workers) as pool:
+                written = pool.map(_write_sequence, jobs, chunksize=1)
+        else:
+            written = [_write_sequence(job) for job in jobs]
+        sequences = [ann for ann, _ in written]
+        num_bytes = sum(n for _, n in written)
         os.makedirs(osp.join(tmp, _SEQ_DIR), exist_ok=True)
         with open(osp.join(tmp, _ANN_FILE), 'w', encoding='utf-8') as f:
             json.dump(dict(sequences=sequences, meta=meta), f)
@@ -589,28 +716,86 @@ def make_shapes_tracking(out_dir: str,
         per_class[seq['target_class']] += 1
     return dict(
         out_dir=out_dir,
+        split=split,
         ann_file=osp.join(out_dir, _ANN_FILE),
         sequences=num_sequences,
         frames=num_sequences * num_frames,
         bytes=num_bytes,
         seconds=round(time.perf_counter() - start, 2),
         occluded_frames=sum(sum(s['occluded']) for s in sequences),
+        attribute_frames={
+            name: sum(sum(s['attributes'][name]) for s in sequences)
+            for name in ATTRIBUTES
+        },
         sequences_per_class=per_class)
 
 
-def ensure_shapes_tracking(out_dir: str, **kwargs) -> str:
-    """Generate the videos only if ``out_dir/annotations.json`` is missing.
-
-    The generation arguments are not compared; call
-    :func:`make_shapes_tracking` (or the CLI with ``--force``) to regenerate.
+def stale_reason(split_dir: str, expected: Dict[str, object]
+                 ) -> Optional[str]:
+    """Why the split in ``split_dir`` must be (re)generated, or None.
 
     Args:
-        out_dir: Dataset folder.
-        **kwargs: Passed to :func:`make_shapes_tracking` when generating.
+        split_dir: A split's folder.
+        expected: The ``meta`` the current generator would write.
+
+    Returns:
+        None when its ``annotations.json`` has exactly ``expected`` as
+        ``meta``; else a sentence (missing, unreadable, or which keys
+        differ).
+    """
+    path = osp.join(split_dir, _ANN_FILE)
+    if not osp.isfile(path):
+        return f'{path} is missing'
+    try:
+        with open(path, encoding='utf-8') as f:
+            meta = json.load(f).get('meta', {})
+    except (OSError, ValueError) as err:
+        return f'{path} is unreadable ({err})'
+    diff = sorted(k for k in set(meta) | set(expected)
+                  if meta.get(k) != expected.get(k))
+    if diff:
+        return (f'{path} was made by another generator or with other '
+                'arguments: ' + ', '.join(
+                    f'{k} {meta.get(k)!r} (now {expected.get(k)!r})'
+                    for k in diff))
+    return None
+
+
+def ensure_shapes_tracking(out_dir: str,
+                           splits: Optional[Dict[str, int]] = None,
+                           num_frames: int = 100,
+                           width: int = 320,
+                           height: int = 240,
+                           seed: int = 0,
+                           workers: Optional[int] = None) -> str:
+    """Generate each split in ``out_dir/<split>/`` unless it is there, made
+    by this generator with these arguments.
+
+    A split whose ``annotations.json`` is missing, or whose ``meta``
+    differs from what :func:`make_shapes_tracking` would now write (an older
+    generator, another seed or size), is regenerated, and the reason
+    logged.
+
+    Args:
+        out_dir: Dataset folder holding the splits.
+        splits: ``{split: number of videos}``; None: ``{'test': 30}``.
+        num_frames, width, height, seed, workers: As for
+            :func:`make_shapes_tracking`, the same for every split.
 
     Returns:
         ``out_dir``, unchanged (convenient as ``data_root``).
     """
-    if not osp.isfile(osp.join(out_dir, _ANN_FILE)):
-        make_shapes_tracking(out_dir, **kwargs)
+    for split, num in (splits or {'test': 30}).items():
+        if split not in SPLITS:
+            raise ValueError(f'unknown split {split!r}; the splits are '
+                             f'{sorted(SPLITS)}')
+        split_dir = osp.join(out_dir, split)
+        reason = stale_reason(
+            split_dir, _meta(split, num, num_frames, width, height, seed))
+        if reason is None:
+            continue
+        print(f'shapes_tracking: generating {num} {split} videos '
+              f'({reason})', flush=True)
+        make_shapes_tracking(split_dir, num, num_frames, width, height, seed,
+                             split=split, workers=workers)
     return out_dir

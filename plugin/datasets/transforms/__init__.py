@@ -3,6 +3,7 @@
 share with the tracker."""
 from .crop import (box_from_crop, box_to_crop, context_size, crop_and_resize,
                    image_mean)
+from .load_pair_frames import LoadPairFrames
 from .load_sequence import LoadSequenceFrames
 from .pack_sequence_inputs import PackSequenceInputs
 from .pack_siam_inputs import PackSiamInputs
@@ -11,5 +12,5 @@ from .siam_pair_crop import SiamPairCrop
 __all__ = [
     'context_size', 'image_mean', 'crop_and_resize', 'box_to_crop',
     'box_from_crop', 'SiamPairCrop', 'PackSiamInputs', 'LoadSequenceFrames',
-    'PackSequenceInputs'
+    'PackSequenceInputs', 'LoadPairFrames'
 ]

@@ -46,7 +46,8 @@ class PackSiamInputs(BaseTransform):
                  meta_keys: Sequence[str] = ('img_path', 'img_id',
                                              'is_negative', 'template_size',
                                              'search_size',
-                                             'template_bbox')) -> None:
+                                             'template_bbox', 'frame_gap',
+                                             'seq_name')) -> None:
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:

@@ -13,10 +13,17 @@ from .crop import box_to_crop, context_size, crop_and_resize, image_mean
 
 __all__ = ['SiamPairCrop']
 
+
+def _as_boxes(boxes) -> np.ndarray:
+    """``HorizontalBoxes`` or an array-like -> (G, 4) float64."""
+    boxes = boxes.numpy() if hasattr(boxes, 'numpy') else boxes
+    return np.asarray(boxes, np.float64).reshape(-1, 4)
+
 # Keys of the detection pipeline that the pair replaces; dropped so that they
 # are neither carried nor packed.
 _CONSUMED_KEYS = ('img', 'gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags',
-                  'gt_masks', 'gt_seg_map')
+                  'gt_masks', 'gt_seg_map', 'search_frame',
+                  'search_gt_bboxes')
 
 
 @TRANSFORMS.register_module()
@@ -56,6 +63,16 @@ class SiamPairCrop(BaseTransform):
     object can still lie inside a negative search crop when the distractor
     is near it; it is not excluded.
 
+    Two frames of a video (``plugin.SiamVideoPairDataset`` and
+    ``plugin.LoadPairFrames``): when the results hold ``search_frame`` and
+    ``search_gt_bboxes`` (same rows as ``gt_bboxes``), the template is cut
+    from ``img`` around the picked object's box there and the search image
+    from ``search_frame`` around the same object's box in that frame, with
+    the template's scale ``s_x = s_z * Tx / Tz`` (pysot crops each frame
+    around its own box at the same context rule, so the target's size
+    change between the frames shows). Negative pairs then centre the
+    search on another object of the search frame, as for one image.
+
     Required keys: ``img`` (H, W, 3) uint8, ``gt_bboxes``
     (``HorizontalBoxes`` or (G, 4) array, xyxy); optional
     ``gt_ignore_flags`` (G,) bool.
@@ -68,7 +85,8 @@ class SiamPairCrop(BaseTransform):
     centred on; equal to ``target_index`` for a positive pair),
     ``template_size``, ``search_size`` (int).
 
-    Removed keys: ``img`` and the ``gt_*`` annotations.
+    Removed keys: ``img``, ``search_frame``, ``search_gt_bboxes`` and the
+    ``gt_*`` annotations.
 
     Returns None (mmengine's dataset then draws another index in training)
     when no object is usable.
@@ -163,15 +181,24 @@ class SiamPairCrop(BaseTransform):
             ``results`` with the pair, or None when no object is usable.
         """
         img = results['img']
-        boxes = results['gt_bboxes']
-        # HorizontalBoxes or a plain array.
-        boxes = boxes.numpy() if hasattr(boxes, 'numpy') else boxes
-        boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+        boxes = _as_boxes(results['gt_bboxes'])
+        # A video pair's second frame; one image stands in for both else.
+        search_img = results.get('search_frame', img)
+        search_boxes = boxes
+        if 'search_frame' in results:
+            search_boxes = _as_boxes(results['search_gt_bboxes'])
+            if search_boxes.shape != boxes.shape:
+                raise ValueError(
+                    f'search_gt_bboxes {search_boxes.shape} and gt_bboxes '
+                    f'{boxes.shape} must have the same rows (one per '
+                    'object)')
         ignore = np.asarray(
             results.get('gt_ignore_flags', np.zeros(len(boxes), bool)),
             bool)
         sides = boxes[:, 2:] - boxes[:, :2]
-        usable = np.flatnonzero(~ignore & (sides.min(axis=1) >= self.min_size))
+        search_sides = search_boxes[:, 2:] - search_boxes[:, :2]
+        usable = np.flatnonzero(~ignore & (sides.min(axis=1) >= self.min_size)
+                                & (search_sides.min(axis=1) >= self.min_size))
         if usable.size == 0:
             return None
 
@@ -186,30 +213,34 @@ class SiamPairCrop(BaseTransform):
             negative = False
 
         centers = (boxes[:, :2] + boxes[:, 2:]) / 2
+        search_centers = (search_boxes[:, :2] + search_boxes[:, 2:]) / 2
         s_z = float(context_size(*sides[target], self.context_amount))
-        s_x = s_z * self.search_size / self.template_size
+        # the search window follows the target's size in its own frame
+        s_x = float(context_size(*search_sides[target], self.context_amount)
+                    ) * self.search_size / self.template_size
         pad = image_mean(img)
+        search_pad = pad if search_img is img else image_mean(search_img)
 
         z_center, z_wh = self._jittered_window(centers[target], s_z,
                                                self.template_size,
                                                self.template_shift,
                                                self.template_scale)
-        x_center, x_wh = self._jittered_window(centers[search_obj], s_x,
-                                               self.search_size,
+        x_center, x_wh = self._jittered_window(search_centers[search_obj],
+                                               s_x, self.search_size,
                                                self.search_shift,
                                                self.search_scale)
         results['template_img'] = crop_and_resize(img, z_center, z_wh,
                                                   self.template_size, pad)
-        results['search_img'] = crop_and_resize(img, x_center, x_wh,
-                                                self.search_size, pad)
+        results['search_img'] = crop_and_resize(search_img, x_center, x_wh,
+                                                self.search_size, search_pad)
         results['template_bbox'] = box_to_crop(boxes[target], z_center, z_wh,
                                                self.template_size)
         if negative:
             results['search_bbox'] = np.zeros((0, 4), np.float32)
         else:
-            results['search_bbox'] = box_to_crop(boxes[target:target + 1],
-                                                 x_center, x_wh,
-                                                 self.search_size)
+            results['search_bbox'] = box_to_crop(
+                search_boxes[target:target + 1], x_center, x_wh,
+                self.search_size)
         results['is_negative'] = negative
         results['target_index'] = target
         results['search_index'] = search_obj

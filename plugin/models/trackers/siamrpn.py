@@ -15,6 +15,7 @@ search side, L feature levels, N frames.
 from typing import Dict, List, Optional, Tuple, Union
 
 import numpy as np
+import torch
 from mmdet.utils import ConfigType, OptConfigType, OptMultiConfig
 from mmengine.model import BaseModel
 from torch import Tensor
@@ -109,9 +110,16 @@ class SiamRPN(BaseModel):
                 box in search-crop pixels (none for a negative pair).
         """
         cls, reg = self._forward(inputs)
-        return self.head.loss_by_feat(
+        losses = self.head.loss_by_feat(
             cls, reg, [ds.gt_instances for ds in data_samples],
             inputs['search'].size(-1))
+        # Video pairs record their frame distance; logged (mmengine sums
+        # only the keys with 'loss' in their names), for the logs' view of
+        # what the batch trained on. Still-image pairs count as 0.
+        gaps = [abs(ds.metainfo.get('frame_gap', 0)) for ds in data_samples]
+        losses['frame_gap'] = torch.tensor(
+            gaps, dtype=torch.float32, device=cls.device).mean()
+        return losses
 
     def tracker(self) -> SiamRPNTracker:
         """A tracker over this model with the ``test_cfg`` options."""

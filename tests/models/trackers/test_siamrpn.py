@@ -60,7 +60,8 @@ def test_train_step_and_tensor_mode(model):
     cls, reg = model(data['inputs'], mode='tensor')
     assert cls.shape == (3, 10, 9, 9) and reg.shape == (3, 20, 9, 9)
     losses = model(data['inputs'], data['data_samples'], mode='loss')
-    assert set(losses) == {'loss_cls', 'loss_bbox'}
+    assert set(losses) == {'loss_cls', 'loss_bbox', 'frame_gap'}
+    assert losses['frame_gap'].item() == 0  # still-image pairs
     sum(losses.values()).backward()
     assert all(torch.isfinite(v) for v in losses.values())
     assert model.backbone.stages[0][0].weight.grad.abs().sum() > 0
