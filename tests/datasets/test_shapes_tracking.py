@@ -11,9 +11,12 @@ import pytest
 from plugin.datasets import (draw_shape, ensure_shapes_tracking,
                              generate_sequence, make_shapes_tracking)
 from plugin.datasets.shapes import _SPLIT_IDS
+from plugin.datasets.shapes import ShapeSpec
 from plugin.datasets.shapes_tracking import (_MEET_DIST, ASPECT_RANGE,
-                                             MAX_SPEED, SCALE_RANGE, _fold,
-                                             _log_curve, _path)
+                                             ATTRIBUTES, GENERATOR_VERSION,
+                                             MAX_SPEED, SCALE_RANGE, SPLITS,
+                                             _fold, _log_curve, _path,
+                                             frame_attributes, stale_reason)
 
 # Small and fast: 3 short sequences in 160 x 120 frames.
 W, H, N = 160, 120, 12
@@ -45,7 +48,13 @@ def _tight_box(mask):
 
 
 def test_split_id_is_disjoint_from_the_images():
-    assert _SPLIT_IDS == {'train': 0, 'val': 1, 'track': 2}
+    assert _SPLIT_IDS == {
+        'train': 0, 'val': 1, 'track': 2, 'track_train': 3, 'track_val': 4
+    }
+    # each video split has its own seed; test keeps the earlier set's 2
+    assert {k: _SPLIT_IDS[v] for k, v in SPLITS.items()} == {
+        'train': 3, 'val': 4, 'test': 2
+    }
 
 
 def test_fold_reflects_into_unit_interval():
@@ -242,6 +251,8 @@ def test_written_files(written, seqs):
         data = json.load(f)
     assert data['meta'] == dict(
         description='plugin synthetic shapes tracking sequences',
+        generator_version=GENERATOR_VERSION,
+        split='test',
         seed=0,
         split_id=2,
         num_sequences=3,
@@ -271,6 +282,38 @@ def test_written_files(written, seqs):
     assert summary['frames'] == 3 * N and summary['sequences'] == 3
     assert summary['occluded_frames'] == sum(
         sum(s['occluded']) for s in data['sequences'])
+    for seq in data['sequences']:
+        assert sorted(seq['attributes']) == sorted(ATTRIBUTES)
+        assert seq['attributes']['occlusion'] == seq['occluded']
+
+
+def test_parallel_generation_writes_the_same_files(written, tmp_path):
+    root, _ = written
+    again = str(tmp_path / 'one')
+    make_shapes_tracking(again, **SMALL, workers=1)
+    first, second = _files(root), _files(again)
+    assert first.keys() == second.keys()
+    assert all(first[k] == second[k] for k in first)
+
+
+def _spec(cx, cy, side):
+    return ShapeSpec(label='square', cx=cx, cy=cy, w=side, h=side, angle=0.)
+
+
+def test_frame_attributes_on_hand_made_geometry():
+    # target of size 10 at x = 0, 0.5, 2.5, 2.5 (a 2 px jump > 0.1 * 10),
+    # then size 14 (x1.4 > 1.3); one look-alike of size 10 at x = 30, 9,
+    # 12, 40: beside (centres < 1.0 mean size apart) in frames 1 and 2
+    target = [_spec(0, 0, 10), _spec(0.5, 0, 10), _spec(2.5, 0, 10),
+              _spec(2.5, 0, 14)]
+    look_alike = [_spec(30, 0, 10), _spec(9, 0, 10), _spec(12, 0, 10),
+                  _spec(40, 0, 10)]
+    flags = frame_attributes(target, [look_alike], [1., 0.6, 1., 1.])
+    assert flags == dict(
+        occlusion=[False, True, False, False],
+        distractor=[False, True, True, False],
+        fast_motion=[False, False, True, False],
+        scale_change=[False, False, False, True])
 
 
 def test_written_files_are_deterministic(written, tmp_path):
@@ -282,21 +325,47 @@ def test_written_files_are_deterministic(written, tmp_path):
     assert all(first[k] == second[k] for k in first)
 
 
-def test_ensure_generates_only_when_missing(tmp_path):
+def test_ensure_generates_each_split_only_when_missing_or_stale(tmp_path):
     root = str(tmp_path / 'c')
-    tiny = dict(num_sequences=1, num_frames=3, width=64, height=64)
-    assert ensure_shapes_tracking(root, **tiny) == root
-    ann = osp.join(root, 'annotations.json')
-    stamp = os.stat(ann).st_mtime_ns
-    ensure_shapes_tracking(root, **tiny)
-    assert os.stat(ann).st_mtime_ns == stamp
+    tiny = dict(num_frames=3, width=64, height=64)
+    splits = dict(train=1, val=1, test=1)
+    assert ensure_shapes_tracking(root, splits, **tiny) == root
+    assert sorted(os.listdir(root)) == ['test', 'train', 'val']
+    anns = {s: osp.join(root, s, 'annotations.json') for s in splits}
+    stamps = {s: os.stat(a).st_mtime_ns for s, a in anns.items()}
+    ensure_shapes_tracking(root, splits, **tiny)
+    assert {s: os.stat(a).st_mtime_ns for s, a in anns.items()} == stamps
+    # the splits are different videos
+    frames = {s: cv2.imread(osp.join(root, s, 'sequences/seq_0000/'
+                                     '000000.jpg')) for s in splits}
+    assert not np.array_equal(frames['train'], frames['val'])
+    assert not np.array_equal(frames['train'], frames['test'])
+    # a split made by an older generator is stale and regenerated
+    with open(anns['val'], encoding='utf-8') as f:
+        data = json.load(f)
+    data['meta']['generator_version'] = GENERATOR_VERSION - 1
+    with open(anns['val'], 'w', encoding='utf-8') as f:
+        json.dump(data, f)
+    reason = stale_reason(osp.join(root, 'val'), dict(
+        json.load(open(anns['train']))['meta'], split='val', split_id=4))
+    assert 'generator_version' in reason
+    ensure_shapes_tracking(root, splits, **tiny)
+    assert os.stat(anns['val']).st_mtime_ns != stamps['val']
+    assert os.stat(anns['train']).st_mtime_ns == stamps['train']
+    with open(anns['val'], encoding='utf-8') as f:
+        assert json.load(f)['meta']['generator_version'] == GENERATOR_VERSION
+    # other arguments (more frames) make a split stale too
+    ensure_shapes_tracking(root, dict(test=1), **dict(tiny, num_frames=4))
+    assert len(os.listdir(osp.join(root, 'test', 'sequences',
+                                   'seq_0000'))) == 4
     # regenerating replaces the set in place, other files stay
-    open(osp.join(root, 'keep.txt'), 'w').close()
-    make_shapes_tracking(root, **dict(tiny, num_frames=4))
-    assert sorted(os.listdir(root)) == [
+    open(osp.join(root, 'test', 'keep.txt'), 'w').close()
+    make_shapes_tracking(osp.join(root, 'test'), 1, **dict(tiny,
+                                                           num_frames=5))
+    assert sorted(os.listdir(osp.join(root, 'test'))) == [
         'annotations.json', 'keep.txt', 'sequences'
     ]
-    assert len(os.listdir(osp.join(root, 'sequences', 'seq_0000'))) == 4
+    assert stale_reason(str(tmp_path / 'none'), {}).endswith('is missing')
 
 
 def test_bad_arguments(tmp_path):
@@ -304,4 +373,8 @@ def test_bad_arguments(tmp_path):
         make_shapes_tracking(str(tmp_path / 'd'), width=63)
     with pytest.raises(ValueError, match='>= 0'):
         make_shapes_tracking(str(tmp_path / 'd'), seed=-1)
+    with pytest.raises(ValueError, match='split must be one of'):
+        make_shapes_tracking(str(tmp_path / 'd'), split='track')
+    with pytest.raises(ValueError, match='unknown split'):
+        ensure_shapes_tracking(str(tmp_path / 'd'), dict(dev=1))
     assert not osp.exists(tmp_path / 'd')

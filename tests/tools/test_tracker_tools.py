@@ -37,10 +37,14 @@ def options(root, max_epochs):
         'shapes_dataset.num_train=8',
         'shapes_dataset.num_val=0',
         f'shapes_tracking.out_dir={videos}',
-        'shapes_tracking.num_sequences=3',
+        'shapes_tracking.splits.train=2',
+        'shapes_tracking.splits.val=3',
+        'shapes_tracking.splits.test=3',
         'shapes_tracking.num_frames=12',
-        f'train_dataloader.dataset.dataset.data_root={shapes}',
-        'train_dataloader.dataset.times=1',
+        f'train_dataloader.dataset.datasets.0.data_root={videos}train/',
+        'train_dataloader.dataset.datasets.0.num_pairs=8',
+        f'train_dataloader.dataset.datasets.1.dataset.data_root={shapes}',
+        'train_dataloader.dataset.datasets.1.times=1',
         'train_dataloader.batch_size=4',
         f'train_cfg.max_epochs={max_epochs}',
         'train_cfg.val_begin=1',
@@ -48,8 +52,8 @@ def options(root, max_epochs):
     for loader in ('train', 'val', 'test'):
         opts += [f'{loader}_dataloader.num_workers=0',
                  f'{loader}_dataloader.persistent_workers=False']
-    for loader in ('val', 'test'):
-        opts += [f'{loader}_dataloader.dataset.data_root={videos}',
+    for loader, split in (('val', 'val'), ('test', 'test')):
+        opts += [f'{loader}_dataloader.dataset.data_root={videos}{split}/',
                  f'{loader}_dataloader.batch_size=2']
     return opts
 
@@ -86,6 +90,15 @@ def test_train_test_tracker_resume_demo_and_mim(data_root, tmp_path):
     static = results['frame-0 box']['sequences'][0]
     assert static['success'] >= (20 / 21) / 12 - 1e-9
     assert osp.getsize(osp.join(test_dir, 'success.png')) > 20000
+    # the generated videos flag frames with attributes: a table, the json
+    # and the bars
+    with open(osp.join(test_dir, 'ope.json')) as f:
+        attributes = json.load(f)['attributes']
+    assert sorted(attributes['num_frames']) == [
+        'distractor', 'fast_motion', 'occlusion', 'scale_change']
+    assert list(attributes['success']) == list(results)
+    assert 'success AUC per attribute' in out
+    assert osp.getsize(osp.join(test_dir, 'attributes.png')) > 10000
 
     out = run([py, 'tools/train.py', CONFIG, '--work-dir', work_dir,
                '--resume', '--cfg-options', *options(data_root, 2)], ROOT)

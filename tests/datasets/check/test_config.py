@@ -68,19 +68,19 @@ def test_shapes_dataset_is_generated_when_absent(tmp_path):
 
 def test_tracking_videos_are_generated_when_absent(tmp_path):
     root = str(tmp_path / 'track') + '/'
-    tracking = dict(out_dir=root, num_sequences=1, num_frames=3, width=64,
-                    height=64)
+    tracking = dict(out_dir=root, splits=dict(test=1), num_frames=3,
+                    width=64, height=64)
     cfg = Config(
         dict(
             shapes_tracking=tracking,
             test_dataloader=dict(
                 dataset=dict(
                     type='plugin.TrackingSequenceDataset',
-                    data_root=root,
+                    data_root=root + 'test/',
                     ann_file='annotations.json'))))
     prepare_datasets(cfg)  # generated before the path check
-    assert osp.exists(root + 'annotations.json')
-    assert osp.exists(root + 'sequences/seq_0000/000002.jpg')
+    assert osp.exists(root + 'test/annotations.json')
+    assert osp.exists(root + 'test/sequences/seq_0000/000002.jpg')
 
 
 def test_each_file_is_checked_once(shapes_root):
