@@ -40,6 +40,19 @@ class SiamVideoPairDataset(BaseDataset):
     ``seq_name``, ``template_frame`` and ``search_frame_index``.
     ``plugin.LoadPairFrames`` then reads both frames.
 
+    Hard negatives (DaSiamRPN's distractor-aware training), with
+    probability ``hard_neg_prob``: the search frame is a usable frame of
+    *another* sequence whose target has the template's class
+    (``target_class`` in the annotations; any other sequence when none has
+    it or no other sequence shares it), and the item has
+    ``hard_negative=True``: :class:`SiamPairCrop` centres the search crop on
+    that sequence's target and labels the pair negative. The search region
+    then shows an object that looks like the template but is not it, which
+    is what a tracker confuses with its target; pysot's own negatives are
+    random objects of other videos. ``frame_gap`` is 0 for these pairs.
+    The decision is drawn only when ``hard_neg_prob > 0``, so that the
+    random stream (and training) without the option is unchanged.
+
     Args:
         frame_range: Largest frame distance between template and search.
         num_pairs: Pairs per epoch (pysot's ``NUM_USE``); None: one per
@@ -49,6 +62,8 @@ class SiamVideoPairDataset(BaseDataset):
             skipped).
         min_size: Smallest box side in pixels of a pair member (4: as
             ``SiamPairCrop``'s ``min_size``).
+        hard_neg_prob: Probability of a hard negative pair (see above; 0:
+            none).
         **kwargs: :class:`mmengine.dataset.BaseDataset`'s arguments
             (``ann_file``, ``data_root``, ``pipeline``...). Frame paths are
             relative to ``data_prefix['img_path']``, or to the annotation
@@ -63,6 +78,7 @@ class SiamVideoPairDataset(BaseDataset):
                  num_pairs: Optional[int] = None,
                  min_visible: float = 0.,
                  min_size: float = 4.,
+                 hard_neg_prob: float = 0.,
                  **kwargs) -> None:
         if frame_range < 0:
             raise ValueError(f'frame_range must be >= 0, got {frame_range}')
@@ -71,6 +87,10 @@ class SiamVideoPairDataset(BaseDataset):
         if not 0 <= min_visible < 1:
             raise ValueError(
                 f'min_visible must be in [0, 1), got {min_visible}')
+        if not 0 <= hard_neg_prob <= 1:
+            raise ValueError(
+                f'hard_neg_prob must be in [0, 1], got {hard_neg_prob}')
+        self.hard_neg_prob = float(hard_neg_prob)
         self.frame_range = int(frame_range)
         self.num_pairs = num_pairs
         self.min_visible = float(min_visible)
@@ -109,11 +129,33 @@ class SiamVideoPairDataset(BaseDataset):
                     frame_paths=[osp.abspath(osp.join(root, f))
                                  for f in frames],
                     gt_bboxes=boxes,
-                    usable=usable))
+                    usable=usable,
+                    target_class=seq.get('target_class')))
         if not data_list:
             raise ValueError(f'{self.ann_file}: no sequence has a frame '
                              'usable as a pair member')
         return data_list
+
+    def full_init(self) -> None:
+        """Load the sequences, then index the hard-negative candidates."""
+        if self._fully_initialized:
+            return
+        super().full_init()
+        # sequence -> the other sequences of its target's class (all the
+        # others when it has no class or is alone in it)
+        classes = [
+            self.get_sequence(i)['target_class']
+            for i in range(super().__len__())
+        ]
+        everyone = np.arange(len(classes))
+        self._negatives = []
+        for i, name in enumerate(classes):
+            same = np.array([
+                j for j, other in enumerate(classes)
+                if j != i and name is not None and other == name
+            ], np.int64)
+            self._negatives.append(same if same.size else everyone[
+                everyone != i])
 
     def __len__(self) -> int:
         if not self._fully_initialized:
@@ -136,6 +178,10 @@ class SiamVideoPairDataset(BaseDataset):
         window = usable[np.abs(usable - t) <= self.frame_range]
         u = int(window[np.random.randint(len(window))])
         boxes = seq['gt_bboxes']
+        if self.hard_neg_prob > 0 and np.random.random() < \
+                self.hard_neg_prob and self._negatives[idx % len(
+                    self._negatives)].size:
+            return self._hard_negative(idx, seq, t)
         return dict(
             seq_name=seq['seq_name'],
             img_path=seq['frame_paths'][t],
@@ -145,4 +191,24 @@ class SiamVideoPairDataset(BaseDataset):
             template_frame=t,
             search_frame_index=u,
             frame_gap=u - t,
+            sample_idx=idx)
+
+    def _hard_negative(self, idx: int, seq: dict, t: int) -> dict:
+        """Template frame ``t`` of ``seq``, search frame from a look-alike
+        sequence (see the class docstring)."""
+        candidates = self._negatives[idx % len(self._negatives)]
+        other = self.get_sequence(
+            int(candidates[np.random.randint(len(candidates))]))
+        u = int(other['usable'][np.random.randint(len(other['usable']))])
+        return dict(
+            seq_name=seq['seq_name'],
+            img_path=seq['frame_paths'][t],
+            search_img_path=other['frame_paths'][u],
+            gt_bboxes=seq['gt_bboxes'][t:t + 1].copy(),
+            search_gt_bboxes=other['gt_bboxes'][u:u + 1].copy(),
+            template_frame=t,
+            search_frame_index=u,
+            search_seq_name=other['seq_name'],
+            hard_negative=True,
+            frame_gap=0,
             sample_idx=idx)

@@ -23,7 +23,7 @@ def _as_boxes(boxes) -> np.ndarray:
 # are neither carried nor packed.
 _CONSUMED_KEYS = ('img', 'gt_bboxes', 'gt_bboxes_labels', 'gt_ignore_flags',
                   'gt_masks', 'gt_seg_map', 'search_frame',
-                  'search_gt_bboxes')
+                  'search_gt_bboxes', 'hard_negative')
 
 
 @TRANSFORMS.register_module()
@@ -72,6 +72,10 @@ class SiamPairCrop(BaseTransform):
     around its own box at the same context rule, so the target's size
     change between the frames shows). Negative pairs then centre the
     search on another object of the search frame, as for one image.
+    When the results also hold ``hard_negative=True`` (a hard negative of
+    ``SiamVideoPairDataset``: the search frame is another video's, its row
+    is that video's target), the pair is negative whatever ``neg_prob``
+    draws: the search crop is centred on that object at its own scale.
 
     Required keys: ``img`` (H, W, 3) uint8, ``gt_bboxes``
     (``HorizontalBoxes`` or (G, 4) array, xyxy); optional
@@ -207,7 +211,10 @@ class SiamPairCrop(BaseTransform):
         # the number of objects.
         negative = bool(np.random.random() < self.neg_prob)
         search_obj = target
-        if negative and usable.size > 1:
+        if results.get('hard_negative', False):
+            # the search frame's object is another video's look-alike
+            negative = True
+        elif negative and usable.size > 1:
             search_obj = int(np.random.choice(usable[usable != target]))
         else:
             negative = False
@@ -215,7 +222,8 @@ class SiamPairCrop(BaseTransform):
         centers = (boxes[:, :2] + boxes[:, 2:]) / 2
         search_centers = (search_boxes[:, :2] + search_boxes[:, 2:]) / 2
         s_z = float(context_size(*sides[target], self.context_amount))
-        # the search window follows the target's size in its own frame
+        # the search window follows the target's size in its own frame (for
+        # a hard negative, the look-alike's: the same row)
         s_x = float(context_size(*search_sides[target], self.context_amount)
                     ) * self.search_size / self.template_size
         pad = image_mean(img)
