@@ -1,7 +1,11 @@
 """One-pass evaluation (OTB's protocol) of a Siamese tracker and baselines
 on a config's test sequences: success AUC, precision at 20 px, normalised
-precision and frames per second, per sequence and mean, and a success /
-precision plot.
+precision and frames per second, per sequence and mean, a success /
+precision plot, and (when the annotations flag frames with attributes, as
+the synthetic videos' ``occlusion``, ``distractor``, ``fast_motion`` and
+``scale_change`` do) the success AUC per attribute, OTB's attribute plots:
+the flagged frames of all sequences pooled, see
+:func:`plugin.evaluation.ope.attribute_success`.
 
 Examples:
     python tools/test_tracker.py configs/siamrpn/siamrpn_shapes.py \
@@ -15,20 +19,25 @@ tracking them (frame loading excluded). Baselines: ``static`` (the frame-0
 box held still), ``mil`` (OpenCV's TrackerMIL), ``untrained`` (the model
 with its initial weights). Everything goes to ``--work-dir``
 (``work_dirs/<config>/test_tracker`` by default): ``ope.json`` (every
-tracker's means, per-sequence figures and curves) and ``success.png``.
+tracker's means, per-sequence figures, curves, per-frame IoUs and flags;
+under ``attributes`` the frame count of each attribute and every tracker's
+AUC on it), ``success.png`` and ``attributes.png`` (grouped bars: one group
+per attribute, one bar per tracker).
+
+Shapes: S sequences, N frames each, A attributes.
 """
 import argparse
 import json
 import os
 import os.path as osp
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 import numpy as np
 import torch
 from mmengine.registry import init_default_scope
 
 import plugin  # noqa: F401  (registers the models, safe checkpoint loading)
-from plugin.analysis.track_plot import plot_success
+from plugin.analysis.track_plot import plot_attributes, plot_success
 from plugin.datasets.check.config import prepare_datasets
 from plugin.evaluation.ope import PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
 from plugin.evaluation.ope_metric import OPEMetric
@@ -89,20 +98,70 @@ def track_all(dataset, batch: int, trackers: Dict[str, Callable],
     return metrics
 
 
+def _jsonable(value):
+    """Arrays, also inside dicts (a sequence's flags), -> lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
 def summarise(metric: OPEMetric) -> dict:
-    """Means, per-sequence figures and mean curves, for ope.json."""
+    """Means, per-sequence figures and mean curves, for ope.json, and the
+    success AUC per attribute (``attributes``: ``success`` and
+    ``num_frames``, both attribute name -> value; empty dicts when no
+    sequence has flags)."""
     means = metric.compute_metrics(metric.results)
     curves = dict(
         success=np.mean([r['success_curve'] for r in metric.results], 0),
         precision=np.mean([r['precision_curve'] for r in metric.results], 0))
+    success, num_frames = metric.attribute_scores()
     return dict(
         means=means,
-        sequences=[{
-            k: (v.tolist() if isinstance(v, np.ndarray) else v)
-            for k, v in r.items()
-        } for r in sorted(metric.results, key=lambda r: r['seq_name'])],
+        sequences=[
+            _jsonable(r)
+            for r in sorted(metric.results, key=lambda r: r['seq_name'])
+        ],
         curves={k: v.tolist()
-                for k, v in curves.items()})
+                for k, v in curves.items()},
+        attributes=dict(success=success, num_frames=num_frames))
+
+
+def attribute_table(results: Dict[str, dict]) -> Optional[dict]:
+    """Every tracker's success AUC per attribute, for ope.json.
+
+    Args:
+        results: tracker name -> what :func:`summarise` returned.
+
+    Returns:
+        ``dict(num_frames={attribute: frames}, success={tracker:
+        {attribute: AUC}})``, or None when no sequence has flags. The frame
+        counts (flagged frames with a gt) are the same for every tracker,
+        which all ran on the same sequences.
+    """
+    first = next(iter(results.values()))['attributes']
+    if not first['num_frames']:
+        return None
+    return dict(
+        num_frames=first['num_frames'],
+        success={n: r['attributes']['success']
+                 for n, r in results.items()})
+
+
+def format_attribute_table(table: dict) -> str:
+    """Rows: trackers; columns: attributes, 'name (frames)' in the header.
+    """
+    heads = [f'{a} ({n})' for a, n in table['num_frames'].items()]
+    widths = [max(len(h), 6) for h in heads]
+    header = f'{"tracker":<20} ' + ' '.join(
+        f'{h:>{w}}' for h, w in zip(heads, widths))
+    rows = [header, '-' * len(header)]
+    for name, success in table['success'].items():
+        rows.append(f'{name:<20} ' + ' '.join(
+            f'{success[a]:>{w}.3f}'
+            for a, w in zip(table['num_frames'], widths)))
+    return '\n'.join(rows)
 
 
 def model_track(model):
@@ -161,23 +220,36 @@ def main() -> None:
         m = r['means']
         print(f'{name:<20} {m["success"]:>8.3f} {m["precision"]:>8.3f} '
               f'{m["norm_precision"]:>9.3f} {m["fps"]:>8.1f}')
+    attributes = attribute_table(results)
+    if attributes is None:
+        print('no per-frame attribute flags in the annotations: no '
+              'per-attribute success')
+    else:
+        print('\nsuccess AUC per attribute (flagged frames of all '
+              'sequences):\n' + format_attribute_table(attributes))
     with open(osp.join(work_dir, 'ope.json'), 'w') as f:
         json.dump(dict(config=args.config, checkpoint=args.checkpoint,
-                       batch=batch, device=args.device, trackers=results),
+                       batch=batch, device=args.device, trackers=results,
+                       attributes=attributes),
                   f, indent=1)
+    title = f'{len(dataset)} sequences of {osp.basename(args.config)}'
     plot = osp.join(work_dir, 'success.png')
     plot_success(
         {n: (SUCCESS_THRESHOLDS, np.asarray(r['curves']['success']))
          for n, r in results.items()},
         plot,
-        title=f'{len(dataset)} sequences of '
-        f'{osp.basename(args.config)}',
+        title=title,
         precision={
             n: (PRECISION_THRESHOLDS, np.asarray(r['curves']['precision']))
             for n, r in results.items()
         })
     print(f'per-sequence figures and curves: {osp.join(work_dir, "ope.json")}'
           f'\nsuccess and precision plots: {plot}')
+    if attributes is not None:
+        bars = osp.join(work_dir, 'attributes.png')
+        plot_attributes(attributes['success'], attributes['num_frames'],
+                        bars, title=title)
+        print(f'success per attribute: {bars}')
 
 
 if __name__ == '__main__':

@@ -2,12 +2,14 @@
 
 * :func:`plot_success`: OTB's success plot (and precision plot beside it),
   each tracker's score in its legend entry, best first.
+* :func:`plot_attributes`: the success AUC per attribute (OTB's attribute
+  plots, as grouped bars), the frame count of each attribute under it.
 * :func:`draw_track_strip`: a grid of a few frames with the gt box and each
   tracker's box, the frame index and each tracker's IoU on every tile.
 * :func:`write_track_gif`: the whole sequence with the boxes, as a GIF.
 
-Shapes: N frames of H x W, T thresholds; boxes float xyxy in continuous pixel
-coordinates; frames uint8 BGR (cv2's order).
+Shapes: N frames of H x W, T thresholds, A attributes; boxes float xyxy in
+continuous pixel coordinates; frames uint8 BGR (cv2's order).
 
 Every function builds a ``matplotlib.figure.Figure`` of its own on the Agg
 canvas: no pyplot, no global backend or state changes. Sizes are set in
@@ -21,7 +23,9 @@ import numpy as np
 from ..evaluation.ope import PRECISION_AT, box_iou_per_frame, success_auc
 from .assignment_plot import GT_COLOUR
 
-__all__ = ['plot_success', 'draw_track_strip', 'write_track_gif']
+__all__ = [
+    'plot_success', 'plot_attributes', 'draw_track_strip', 'write_track_gif'
+]
 
 Curve = Tuple[np.ndarray, np.ndarray]  # (T,) thresholds, (T,) values
 
@@ -115,6 +119,87 @@ def plot_success(curves: Mapping[str, Curve],
     else:
         fig.subplots_adjust(top=0.92, bottom=0.12, left=0.08, right=0.98,
                             wspace=0.22)
+    fig.savefig(out_path, dpi=DPI)
+    return fig
+
+
+def plot_attributes(success: Mapping[str, Mapping[str, float]],
+                    num_frames: Mapping[str, int],
+                    out_path: str,
+                    title: str = ''):
+    """Write the success AUC per attribute as grouped bars.
+
+    One group per attribute, labelled with its name and frame count; in a
+    group one bar per tracker, in :func:`plot_success`'s colours (the
+    trackers in the given order) with :func:`plot_success`'s legend
+    ('name [score]', best first; the score is the mean of the tracker's
+    attribute AUCs). An attribute without frames (NaN AUC) gets no bars.
+    The PNG is ``max(PANEL_PX[0], 120 + 40 * A * K)`` px wide for A
+    attributes and K trackers, and ``PANEL_PX[1]`` (460) high.
+
+    Args:
+        success: tracker name -> attribute name -> AUC (per tracker, the
+            first dict :func:`plugin.evaluation.ope.attribute_success`
+            returns).
+        num_frames: attribute name -> frames flagged with it; its keys'
+            order is the groups' order.
+        out_path: the PNG's path.
+        title: a line above the panel ('' for none).
+
+    Returns:
+        The ``matplotlib.figure.Figure`` (already written).
+    """
+    attributes = list(num_frames)
+    names = list(success)
+    # 40 px a bar, but never narrower than a success panel
+    width = max(PANEL_PX[0], 120 + 40 * len(attributes) * len(names))
+    fig = _figure(width, PANEL_PX[1])
+    ax = fig.subplots()
+    colours = {name: _colour(i) for i, name in enumerate(names)}
+    values = {
+        name: np.array([success[name].get(a, np.nan) for a in attributes],
+                       dtype=np.float64)
+        for name in names
+    }
+    # the bars of a group fill 0.8 of the unit between group centres
+    bar = 0.8 / max(1, len(names))
+    centres = np.arange(len(attributes))
+    handles, labels = {}, {}
+    for i, name in enumerate(names):
+        v = values[name]
+        container = ax.bar(centres - 0.4 + bar * (i + 0.5),
+                           np.nan_to_num(v, nan=0.), width=bar,
+                           color=colours[name])
+        for patch, value in zip(container.patches, v):
+            patch.set_visible(not np.isnan(value))  # no frames: no bar
+        finite = v[~np.isnan(v)]
+        score = float(finite.mean()) if len(finite) else np.nan
+        handles[name] = container
+        labels[name] = (score, f'{name} [{score:.3f}]')
+    # best first as in plot_success; a tracker without scores goes last
+    ranked = sorted(names, key=lambda n: -np.nan_to_num(labels[n][0],
+                                                        nan=-np.inf))
+    ax.set_xticks(centres)
+    ax.set_xticklabels([f'{a}\n({num_frames[a]} frames)'
+                        for a in attributes])
+    ax.set_xlim(-0.6, len(attributes) - 0.4)
+    # headroom above 1 for the legend's rows, about 220 px an entry
+    ncol = max(1, min(len(names), (width - 80) // 220))
+    rows = -(-len(names) // ncol)
+    ax.set_ylim(0, 1.06 + 0.09 * rows)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_ylabel('Success AUC')
+    ax.set_title('Success of OPE per attribute (AUC)')
+    ax.grid(alpha=0.3, axis='y')
+    if names:
+        ax.legend([handles[n] for n in ranked],
+                  [labels[n][1] for n in ranked], loc='upper center',
+                  ncol=ncol, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    # margins in pixels, so a wider figure keeps the same frame
+    fig.subplots_adjust(top=0.86 if title else 0.92, bottom=0.14,
+                        left=60 / width, right=1 - 12 / width)
     fig.savefig(out_path, dpi=DPI)
     return fig
 

@@ -5,10 +5,10 @@ Reads the ``annotations.json`` written by
 loaded by ``plugin.LoadSequenceFrames`` and packed by
 ``plugin.PackSequenceInputs``.
 
-Shapes: N frames of a sequence.
+Shapes: N frames of a sequence, A attributes.
 """
 import os.path as osp
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset
@@ -30,7 +30,11 @@ class TrackingSequenceDataset(BaseDataset):
     Each item of ``load_data_list``: ``seq_name`` (str), ``frame_paths``
     (list of N absolute paths), ``gt_bboxes`` (N, 4) float32 xyxy,
     ``img_shape`` ((H, W) tuple), ``visible`` (N,) float32 and, when the file
-    has them, ``occluded`` (N,) bool and ``target_class`` (str).
+    has them, ``occluded`` (N,) bool, ``target_class`` (str) and
+    ``attributes`` (dict of A attribute names -> (N,) bool per-frame flags,
+    e.g. OTB-style ``occlusion``, ``fast_motion``: any names, read from the
+    sequence's optional ``"attributes": {name: [N bools]}``; the
+    per-attribute success of ``tools/test_tracker.py`` uses them).
 
     Args:
         num_frames: Keep only the first ``num_frames`` frames of each
@@ -63,7 +67,8 @@ class TrackingSequenceDataset(BaseDataset):
         """One dict per sequence (see the class docstring).
 
         Raises:
-            ValueError: If a sequence's frame and box counts differ.
+            ValueError: If a sequence's frame and box counts differ, or an
+                attribute does not have one flag per frame.
         """
         data = load(self.ann_file)
         root = self.data_prefix.get('img_path') or osp.dirname(self.ann_file)
@@ -93,5 +98,37 @@ class TrackingSequenceDataset(BaseDataset):
                 info['occluded'] = np.asarray(seq['occluded'][:stop], bool)
             if 'target_class' in seq:
                 info['target_class'] = seq['target_class']
+            if 'attributes' in seq:
+                info['attributes'] = self._attributes(seq, len(frames), stop)
             data_list.append(info)
         return data_list
+
+    @staticmethod
+    def _attributes(seq: dict, num_frames: int,
+                    stop: int) -> Dict[str, np.ndarray]:
+        """A sequence's ``attributes`` as name -> (stop,) bool arrays.
+
+        Checked against the whole sequence before truncation, so a file
+        with a wrong flag count fails whatever ``num_frames`` is.
+
+        Raises:
+            ValueError: If the field is not a dict of lists of N bools.
+        """
+        attributes = seq['attributes']
+        if not isinstance(attributes, dict):
+            raise ValueError(f'sequence {seq["name"]}: "attributes" must map '
+                             f'names to per-frame flags, got '
+                             f'{type(attributes).__name__}')
+        out = {}
+        for name, flags in attributes.items():
+            if not isinstance(flags, list) or not all(
+                    isinstance(f, (bool, int)) for f in flags):
+                raise ValueError(f'sequence {seq["name"]}: attribute '
+                                 f'{name!r} must be a list of bools, got '
+                                 f'{flags!r:.60}')
+            if len(flags) != num_frames:
+                raise ValueError(f'sequence {seq["name"]}: attribute '
+                                 f'{name!r} has {len(flags)} flags but '
+                                 f'{num_frames} frames')
+            out[name] = np.asarray(flags[:stop], dtype=bool)
+        return out

@@ -30,8 +30,12 @@ Conventions, checked against pysot (``toolkit/utils/statistics.py`` and
   LaSOT drops the absent frames yet still divides by the full length. The
   per-frame functions return NaN for those frames.
 * a prediction that is not finite is a failure: IoU 0, centre error inf.
+* per-attribute success (:func:`attribute_success`): the flags are per
+  frame, so the success curve of an attribute pools the flagged frames of
+  all S sequences, each frame weighing the same (OTB averages over the
+  sequences that have the attribute, its flags being per sequence).
 """
-from typing import Dict
+from typing import Dict, Mapping, Sequence, Tuple
 
 import numpy as np
 
@@ -48,7 +52,8 @@ __all__ = [
     'SUCCESS_THRESHOLDS', 'PRECISION_THRESHOLDS', 'NORM_PRECISION_THRESHOLDS',
     'PRECISION_AT', 'NORM_PRECISION_AT', 'valid_gt_mask', 'box_iou_per_frame',
     'center_error', 'normalized_center_error', 'success_curve',
-    'success_auc', 'precision_curve', 'precision_score', 'sequence_ope'
+    'success_auc', 'precision_curve', 'precision_score', 'sequence_ope',
+    'attribute_success'
 ]
 
 
@@ -266,3 +271,63 @@ def sequence_ope(pred, gt,
         success_curve=succ,
         precision_curve=prec,
         norm_precision_curve=norm)
+
+
+def attribute_success(
+        ious_per_sequence: Sequence,
+        flags_per_sequence: Sequence[Mapping[str, object]],
+        include_init_frame: bool = True
+) -> Tuple[Dict[str, float], Dict[str, int]]:
+    """Success AUC over the frames that carry each attribute (OTB's
+    per-attribute plots, with per-frame flags).
+
+    The flagged frames of all S sequences are pooled into one success
+    curve, so every frame weighs the same and a long sequence counts more
+    than a short one; this differs from the overall score (the mean of the
+    sequences' AUCs), which a pooled curve equals only when the sequences
+    count the same number of frames. As everywhere here, frames whose gt is
+    absent (NaN IoU) are left out, and frame 0 counts unless
+    ``include_init_frame`` is False. A sequence without an attribute's
+    flags has no frame flagged with it.
+
+    Args:
+        ious_per_sequence: S per-frame IoU arrays, each (N_s,) over the
+            whole sequence (what :func:`box_iou_per_frame` returns: NaN
+            where the gt is absent).
+        flags_per_sequence: S dicts attribute name -> (N_s,) bools (any
+            names; a sequence may have none).
+        include_init_frame: count frame 0, as OTB and pysot do.
+
+    Returns:
+        ``(success, num_frames)``: attribute name -> the success AUC of its
+        frames (NaN when no flagged frame has a gt), and attribute name ->
+        the number of those frames (0 then); both keyed by every name in
+        ``flags_per_sequence``, sorted.
+
+    Raises:
+        ValueError: If the two sequences differ in length, or a flag array
+            is not (N_s,).
+    """
+    if len(ious_per_sequence) != len(flags_per_sequence):
+        raise ValueError(f'{len(ious_per_sequence)} IoU arrays but '
+                         f'{len(flags_per_sequence)} flag dicts')
+    start = 0 if include_init_frame else 1
+    pooled: Dict[str, list] = {}
+    for s, (ious, flags) in enumerate(zip(ious_per_sequence,
+                                          flags_per_sequence)):
+        ious = np.asarray(ious, dtype=np.float64)
+        for name, flag in flags.items():
+            flag = np.asarray(flag, dtype=bool)
+            if flag.shape != ious.shape:
+                raise ValueError(f'sequence {s}: attribute {name!r} has '
+                                 f'flags of shape {flag.shape}, its IoUs '
+                                 f'{ious.shape}')
+            # NaN IoUs (absent gts) stay in and success_curve drops them
+            pooled.setdefault(name, []).append(ious[start:][flag[start:]])
+    success, num_frames = {}, {}
+    for name in sorted(pooled):
+        ious = np.concatenate(pooled[name])
+        num_frames[name] = int((~np.isnan(ious)).sum())
+        # success_curve is NaN when no frame counts, and so is its mean
+        success[name] = success_auc(success_curve(ious))
+    return success, num_frames

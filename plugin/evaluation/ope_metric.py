@@ -10,16 +10,22 @@ the data fields) carries:
 * ``seq_name`` (str);
 * ``gt_bboxes``: (N, 4) xyxy, numpy or tensor;
 * ``pred_track_bboxes``: (N, 4) xyxy, numpy or tensor, frame 0 the init box;
-* ``track_time``: seconds spent tracking frames 1..N-1 (optional).
+* ``track_time``: seconds spent tracking frames 1..N-1 (optional);
+* ``attributes``: attribute name -> (N,) bool per-frame flags (optional,
+  from ``PackSequenceInputs``).
 
 The scores are pysot's (see :mod:`plugin.evaluation.ope`): the mean over
 sequences of each sequence's success AUC, precision at 20 px and normalised
 precision at 0.2, every sequence weighing the same whatever its length.
+Each sequence's result also keeps its (N,) per-frame IoUs and its flags, so
+that :meth:`OPEMetric.attribute_scores` (and the json) can give the success
+AUC per attribute; the metrics returned, and so the keys logged and used to
+pick checkpoints, are the same with or without flags.
 """
 import json
 import os
 import os.path as osp
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
@@ -28,7 +34,8 @@ from mmengine.structures import BaseDataElement
 
 from ..registry import METRICS
 from .ope import (NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS,
-                  SUCCESS_THRESHOLDS, sequence_ope)
+                  SUCCESS_THRESHOLDS, attribute_success, box_iou_per_frame,
+                  sequence_ope)
 
 __all__ = ['OPEMetric']
 
@@ -53,6 +60,15 @@ def _numpy(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
+def _jsonable(value: Any) -> Any:
+    """Arrays (also inside dicts) -> lists, for json."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
 @METRICS.register_module()
 class OPEMetric(BaseMetric):
     """Success (AUC), precision and normalised precision of a tracker
@@ -62,7 +78,9 @@ class OPEMetric(BaseMetric):
         include_init_frame: count frame 0 (the init box) as OTB and pysot
             do; the fps never counts it.
         out_file: if given, write a json there with the thresholds, the
-            mean curves and each sequence's figures and curves.
+            mean curves, each sequence's figures, curves, per-frame IoUs
+            and flags, and (when some sequence has flags) the success AUC
+            per attribute.
         per_sequence: log a table of each sequence's figures.
         collect_device: see :class:`mmengine.evaluator.BaseMetric`.
         prefix: metric name prefix; ``'ope'`` by default.
@@ -96,8 +114,38 @@ class OPEMetric(BaseMetric):
                 seq_name=str(_field(sample, 'seq_name')),
                 length=len(gt),
                 track_time=(None if track_time is None else
-                            float(track_time)))
+                            float(track_time)),
+                # all N frames, frame 0 too, so they line up with the
+                # flags; attribute_scores drops frame 0 if it must
+                ious=box_iou_per_frame(pred, gt))
+            attributes = _field(sample, 'attributes')
+            if attributes is not None:
+                result['attributes'] = {
+                    name: np.asarray(flags, dtype=bool)
+                    for name, flags in attributes.items()
+                }
             self.results.append(result)
+
+    def attribute_scores(
+        self,
+        results: Optional[List[dict]] = None
+    ) -> Tuple[Dict[str, float], Dict[str, int]]:
+        """Success AUC per attribute over the flagged frames of all
+        sequences (:func:`plugin.evaluation.ope.attribute_success`, frame 0
+        counted as ``include_init_frame`` says).
+
+        Args:
+            results: what :meth:`process` stored (default:
+                ``self.results``).
+
+        Returns:
+            ``(success, num_frames)``, attribute name -> AUC (NaN if no
+            frame) and -> frame count; empty when no sequence has flags.
+        """
+        results = self.results if results is None else results
+        return attribute_success([r['ious'] for r in results],
+                                 [r.get('attributes', {}) for r in results],
+                                 self.include_init_frame)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Average over the sequences.
@@ -166,11 +214,10 @@ class OPEMetric(BaseMetric):
                 norm_precision=NORM_PRECISION_THRESHOLDS.tolist()),
             # the curves of the mean scores (pysot plots these)
             curves={key: curve_mean(key) for key in CURVES},
-            sequences=[{
-                key: (value.tolist() if isinstance(value, np.ndarray) else
-                      value)
-                for key, value in r.items()
-            } for r in results])
+            sequences=[_jsonable(r) for r in results])
+        if any('attributes' in r for r in results):
+            success, num_frames = self.attribute_scores(results)
+            out['attributes'] = dict(success=success, num_frames=num_frames)
         folder = osp.dirname(self.out_file)
         if folder:
             os.makedirs(folder, exist_ok=True)

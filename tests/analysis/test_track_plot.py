@@ -1,9 +1,10 @@
 """Tests of plugin/analysis/track_plot.py: sizes, legends, labels."""
 import numpy as np
+from matplotlib.colors import to_rgba
 from PIL import Image
 
-from plugin.analysis.track_plot import (draw_track_strip, plot_success,
-                                        write_track_gif)
+from plugin.analysis.track_plot import (draw_track_strip, plot_attributes,
+                                        plot_success, write_track_gif)
 from plugin.evaluation.ope import PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
 
 # success curves with AUCs 5/12 and 20/21, given worst first
@@ -44,6 +45,41 @@ def test_plot_success_alone(tmp_path):
     out = tmp_path / 'success.png'
     plot_success(SUCCESS, str(out))
     assert Image.open(out).size == (520, 460)
+
+
+def test_plot_attributes(tmp_path):
+    out = tmp_path / 'attributes.png'
+    # 'bad' first: the bars keep this order, the legend ranks best first;
+    # 'empty' has no frame, so NaN and no bars
+    success = dict(bad=dict(occlusion=.2, fast=.4, empty=np.nan),
+                   good=dict(occlusion=.6, fast=.8, empty=np.nan))
+    fig = plot_attributes(success, dict(occlusion=12, fast=3, empty=0),
+                          str(out), title='shapes')
+    # 3 attributes x 2 trackers: 120 + 40 * 6 = 360 < 520 px
+    assert Image.open(out).size == (520, 460)
+    ax = fig.axes[0]
+    assert _legend(ax) == ['good [0.700]', 'bad [0.300]']
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        'occlusion\n(12 frames)', 'fast\n(3 frames)', 'empty\n(0 frames)']
+    bars = ax.patches
+    # trackers in the given order, attributes in num_frames' order
+    assert [round(b.get_height(), 3) for b in bars] == [.2, .4, 0, .6, .8, 0]
+    assert [b.get_visible() for b in bars] == [True, True, False] * 2
+    # the same colours as plot_success gives the same trackers
+    curves = plot_success(SUCCESS, str(tmp_path / 's.png')).axes[0].lines
+    colours = {ln.get_label().split()[0]: ln.get_color() for ln in curves}
+    assert bars[0].get_facecolor() == bars[1].get_facecolor()
+    assert bars[0].get_facecolor() == to_rgba(colours['bad'])
+    assert bars[3].get_facecolor() == to_rgba(colours['good'])
+
+
+def test_plot_attributes_wide(tmp_path):
+    out = tmp_path / 'wide.png'
+    success = {f't{i}': dict(a=.1 * i, b=.5, c=.5) for i in range(5)}
+    plot_attributes(success, dict(a=1, b=2, c=3), str(out))
+    # 120 + 40 * 15 bars
+    assert Image.open(out).size == (720, 460)
+    assert np.asarray(Image.open(out).convert('RGB')).std() > 0
 
 
 def _video():

@@ -31,7 +31,8 @@ def _frame(value, h=4, w=6):
 
 @pytest.fixture
 def hand_made(tmp_path):
-    """Two sequences of lossless 6 x 4 frames: 'a' (3 frames), 'b' (2)."""
+    """Two sequences of lossless 6 x 4 frames: 'a' (3 frames, with
+    attribute flags), 'b' (2, without)."""
     root = tmp_path / 'set'
     seqs = []
     for name, count in (('a', 3), ('b', 2)):
@@ -51,6 +52,8 @@ def hand_made(tmp_path):
                 img_shape=[4, 6],
                 target_class='ring',
                 num_distractors=1))
+    seqs[0]['attributes'] = dict(occlusion=[False, True, False],
+                                 fast_motion=[False, False, True])
     with open(root / 'annotations.json', 'w', encoding='utf-8') as f:
         json.dump(dict(sequences=seqs, meta={}), f)
     return str(root)
@@ -75,7 +78,13 @@ def test_load_data_list(hand_made):
     assert info['occluded'].tolist() == [False, True, False]
     assert info['target_class'] == 'ring'
     assert info['sample_idx'] == 0
+    assert list(info['attributes']) == ['occlusion', 'fast_motion']
+    assert info['attributes']['occlusion'].dtype == bool
+    assert info['attributes']['occlusion'].tolist() == [False, True, False]
+    assert info['attributes']['fast_motion'].tolist() == [False, False, True]
     assert ds.get_data_info(1)['gt_bboxes'].shape == (2, 4)
+    # the flags are optional
+    assert 'attributes' not in ds.get_data_info(1)
 
 
 def test_limits_and_serialization(hand_made):
@@ -96,6 +105,8 @@ def test_limits_and_serialization(hand_made):
         assert info['gt_bboxes'].tolist() == [[0., 1., 2.5, 3.],
                                               [1., 1., 3.5, 3.]]
         assert info['visible'].tolist() == [1.0, 0.75]
+        assert {k: v.tolist() for k, v in info['attributes'].items()} == \
+            dict(occlusion=[False, True], fast_motion=[False, False])
     with pytest.raises(ValueError, match='num_frames'):
         TrackingSequenceDataset(ann_file=ann_file, num_frames=0)
 
@@ -108,6 +119,32 @@ def test_mismatched_counts(hand_made):
     with open(path, 'w', encoding='utf-8') as f:
         json.dump(data, f)
     with pytest.raises(ValueError, match='sequence b: 2 frames but 3 boxes'):
+        TrackingSequenceDataset(ann_file=path)
+
+
+@pytest.mark.parametrize('flags, message', [
+    ([True, False], "sequence a: attribute 'occlusion' has 2 flags but 3 "
+     'frames'),
+    ([True, False, True, False], "sequence a: attribute 'occlusion' has 4 "
+     'flags but 3 frames'),
+    ('yes', "sequence a: attribute 'occlusion' must be a list of bools"),
+    ([[True]] * 3, "sequence a: attribute 'occlusion' must be a list"),
+])
+def test_bad_attribute_flags(hand_made, flags, message):
+    path = osp.join(hand_made, 'annotations.json')
+    with open(path, encoding='utf-8') as f:
+        data = json.load(f)
+    data['sequences'][0]['attributes']['occlusion'] = flags
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump(data, f)
+    # checked on the whole sequence, whatever is kept of it
+    for num_frames in (None, 2):
+        with pytest.raises(ValueError, match=message):
+            TrackingSequenceDataset(ann_file=path, num_frames=num_frames)
+    data['sequences'][0]['attributes'] = [True, False, True]
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump(data, f)
+    with pytest.raises(ValueError, match='sequence a: "attributes" must map'):
         TrackingSequenceDataset(ann_file=path)
 
 
@@ -136,6 +173,10 @@ def test_pipeline_from_the_registry(hand_made):
     assert sample.gt_bboxes.tolist() == [[0., 1., 2.5, 3.], [1., 1., 3.5, 3.]]
     assert sample.visible.tolist() == [1.0, 0.75]
     assert sample.sample_idx == 1
+    # 'b' has no flags, 'a' has them in its metainfo
+    assert 'attributes' not in sample.metainfo
+    attributes = ds[0]['data_samples'].attributes
+    assert attributes['occlusion'].tolist() == [False, True, False]
     # a batch keeps one array per sequence (lengths differ)
     batch = pseudo_collate([ds[0], ds[1]])
     assert [f.shape[0] for f in batch['inputs']['frames']] == [3, 2]
@@ -161,6 +202,9 @@ def test_generated_videos_round_trip(tmp_path):
         assert meta['gt_bboxes'].tolist() == seq['boxes']
         assert meta['visible'].tolist() == pytest.approx(seq['visible'])
         assert meta['img_shape'] == (64, 96)
+        assert sorted(meta['attributes']) == sorted(seq['attributes'])
+        for name, flags in seq['attributes'].items():
+            assert meta['attributes'][name].tolist() == flags
         assert meta['frame_paths'] == [
             osp.join(root, p) for p in seq['frames']
         ]

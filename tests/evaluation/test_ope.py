@@ -4,7 +4,8 @@ import pytest
 
 from plugin.evaluation.ope import (NORM_PRECISION_THRESHOLDS,
                                    PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS,
-                                   box_iou_per_frame, center_error,
+                                   attribute_success, box_iou_per_frame,
+                                   center_error,
                                    normalized_center_error, precision_curve,
                                    precision_score, sequence_ope,
                                    success_auc, success_curve, valid_gt_mask)
@@ -107,3 +108,57 @@ def test_shape_mismatch_raises():
         box_iou_per_frame(PRED[:3], GT)
     with pytest.raises(ValueError):
         center_error(PRED[:, :2], GT[:, :2])
+
+
+# two sequences' IoUs: 'A' the 4 frames above, 'B' with an absent gt (NaN)
+IOUS = [np.array([1., .5, .25, 0.]), np.array([1., np.nan, .6])]
+FLAGS = [
+    dict(occlusion=[False, True, True, False],
+         fast_motion=[False, False, False, True],
+         init_only=[True, False, False, False]),
+    dict(occlusion=np.array([True, True, False]),
+         distractor=np.array([False, True, False]))
+]
+
+
+def test_attribute_success_pools_flagged_frames():
+    success, num_frames = attribute_success(IOUS, FLAGS)
+    assert list(success) == list(num_frames) == [
+        'distractor', 'fast_motion', 'init_only', 'occlusion']
+    # occlusion: .5, .25 of A and 1 of B (B's NaN frame left out) -> all 3
+    # up to 0.2 (x5), 2/3 from 0.25 (x5), 1/3 from 0.5 (x10), 0 at 1:
+    # (5 + 10/3 + 10/3) / 21 = 5/9
+    assert num_frames['occlusion'] == 3
+    assert success['occlusion'] == pytest.approx(5 / 9)
+    # fast_motion: A's lost frame only (B has no flag): IoU 0 > 0 fails
+    assert num_frames['fast_motion'] == 1 and success['fast_motion'] == 0.
+    # frame 0 counts, as in sequence_ope: the init box alone, 20/21
+    assert num_frames['init_only'] == 1
+    assert success['init_only'] == pytest.approx(20 / 21)
+    # distractor's only frame has no gt: NaN and no frame
+    assert num_frames['distractor'] == 0 and np.isnan(success['distractor'])
+
+
+def test_attribute_success_without_init_frame():
+    success, num_frames = attribute_success(IOUS, FLAGS,
+                                            include_init_frame=False)
+    # occlusion: .5, .25 of A; B's frame 0 dropped, its frame 1 absent:
+    # 1 (x5), 1/2 (x5), 0 (x11) -> 7.5 / 21
+    assert num_frames['occlusion'] == 2
+    assert success['occlusion'] == pytest.approx(7.5 / 21)
+    assert num_frames['init_only'] == 0 and np.isnan(success['init_only'])
+    assert num_frames['fast_motion'] == 1
+
+
+def test_attribute_success_edge_cases():
+    # no flags anywhere: nothing to report
+    assert attribute_success(IOUS, [{}, {}]) == ({}, {})
+    assert attribute_success([], []) == ({}, {})
+    # a sequence without flags adds no frame
+    success, num_frames = attribute_success(IOUS, [{}, FLAGS[1]])
+    assert num_frames == dict(distractor=0, occlusion=1)
+    assert success['occlusion'] == pytest.approx(20 / 21)
+    with pytest.raises(ValueError, match=r"sequence 1: attribute 'x'"):
+        attribute_success(IOUS, [{}, dict(x=[True, False])])
+    with pytest.raises(ValueError, match='2 IoU arrays but 1 flag dicts'):
+        attribute_success(IOUS, [{}])

@@ -81,3 +81,51 @@ def test_fps_without_track_time_is_nan():
     metrics = metric.compute_metrics(metric.results)
     assert np.isnan(metrics['fps'])
     assert metrics['success'] == pytest.approx(20 / 21)
+
+
+def _flagged_samples():
+    """samples() with per-frame flags: 'b' (BaseDataElement) occluded at
+    frames 1, 2, 'a' (dict) at frame 0; only 'b' has 'lost'."""
+    b, a = samples()
+    b.set_metainfo(dict(attributes=dict(
+        occlusion=np.array([False, True, True, False]),
+        lost=np.array([False, False, False, True]))))
+    a['attributes'] = dict(occlusion=np.array([True, False]))
+    return [b, a]
+
+
+def test_attribute_scores_and_unchanged_metrics(tmp_path):
+    plain = OPEMetric()
+    plain.process({}, samples())
+    out = tmp_path / 'ope.json'
+    metric = OPEMetric(out_file=str(out))
+    metric.process({}, _flagged_samples())
+    # the flags change no metric (nor its keys: checkpoints pick
+    # ope/success)
+    assert metric.compute_metrics(metric.results) == \
+        plain.compute_metrics(plain.results)
+    by_name = {r['seq_name']: r for r in metric.results}
+    assert by_name['b']['ious'].tolist() == [1., .5, .25, 0.]
+    assert by_name['a']['attributes']['occlusion'].tolist() == [True, False]
+    assert 'attributes' not in plain.results[0]
+    success, num_frames = metric.attribute_scores()
+    # occlusion: IoUs .5, .25 of 'b', 1 of 'a' -> (5 + 10/3 + 10/3) / 21
+    assert num_frames == dict(lost=1, occlusion=3)
+    assert success == dict(lost=0., occlusion=pytest.approx(5 / 9))
+    saved = json.loads(out.read_text())
+    assert saved['attributes'] == dict(
+        success=dict(lost=0., occlusion=pytest.approx(5 / 9)),
+        num_frames=dict(lost=1, occlusion=3))
+    assert saved['sequences'][0]['attributes'] == dict(
+        occlusion=[True, False])
+    assert saved['sequences'][1]['ious'] == [1., .5, .25, 0.]
+    assert plain.attribute_scores() == ({}, {})
+
+
+def test_attribute_scores_without_init_frame():
+    metric = OPEMetric(include_init_frame=False)
+    metric.process({}, _flagged_samples())
+    success, num_frames = metric.attribute_scores()
+    # 'a' loses its only flagged frame: .5, .25 -> (5 + 2.5) / 21
+    assert num_frames['occlusion'] == 2
+    assert success['occlusion'] == pytest.approx(7.5 / 21)

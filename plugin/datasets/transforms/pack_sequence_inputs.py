@@ -1,6 +1,6 @@
 """Pack a whole tracking sequence into the model's inputs.
 
-Shapes: N frames, H x W frame size.
+Shapes: N frames, H x W frame size, A attributes.
 """
 from typing import Sequence
 
@@ -23,7 +23,10 @@ class PackSequenceInputs(BaseTransform):
     Returns ``dict(inputs=dict(frames=the (N, H, W, 3) uint8 array, not a
     tensor: the tracker crops it frame by frame), data_samples=
     BaseDataElement)`` whose metainfo holds the meta keys present in the
-    results.
+    results: by default also ``visible`` (N,), ``occluded`` (N,),
+    ``sample_idx`` and ``attributes`` (dict of A names -> (N,) bool
+    per-frame flags, which :class:`plugin.OPEMetric` scores per attribute),
+    each only when the sequence has it.
 
     Args:
         meta_keys: Keys copied into the data sample's metainfo; the four
@@ -35,11 +38,12 @@ class PackSequenceInputs(BaseTransform):
 
     REQUIRED = ('seq_name', 'gt_bboxes', 'img_shape', 'frame_paths')
 
-    def __init__(self,
-                 meta_keys: Sequence[str] = ('seq_name', 'gt_bboxes',
-                                             'img_shape', 'frame_paths',
-                                             'visible', 'occluded',
-                                             'sample_idx')) -> None:
+    def __init__(
+        self,
+        meta_keys: Sequence[str] = ('seq_name', 'gt_bboxes', 'img_shape',
+                                    'frame_paths', 'visible', 'occluded',
+                                    'sample_idx', 'attributes')
+    ) -> None:
         self.meta_keys = tuple(meta_keys)
 
     def transform(self, results: dict) -> dict:

@@ -38,6 +38,22 @@ def test_pack():
     assert meta['sample_idx'] == 7
 
 
+def test_attributes_when_present():
+    results = _results()
+    results['attributes'] = dict(
+        occlusion=np.array([False, True]), fast_motion=np.array([True,
+                                                                 False]))
+    meta = PackSequenceInputs()(results)['data_samples'].metainfo
+    # name -> (N,) bool, as given
+    assert list(meta['attributes']) == ['occlusion', 'fast_motion']
+    assert meta['attributes']['occlusion'].dtype == bool
+    assert meta['attributes']['occlusion'].tolist() == [False, True]
+    assert meta['attributes']['fast_motion'].tolist() == [True, False]
+    # absent: no key (checked in test_pack), not an empty dict
+    assert 'attributes' not in PackSequenceInputs()(
+        _results())['data_samples'].metainfo
+
+
 def test_meta_keys():
     out = PackSequenceInputs(
         meta_keys=('seq_name', 'target_class'))(_results())
