@@ -22,6 +22,7 @@ from torch import Tensor
 
 from plugin.registry import MODELS
 from .siamrpn_tracker import SiamRPNTracker
+from .track_inputs import as_bgr_frames, check_init_box
 
 # pysot's SiamRPN (AlexNet) tracking options; the configs set their own
 TRACK_DEFAULTS = dict(
@@ -129,18 +130,29 @@ class SiamRPN(BaseModel):
         """Track each sequence of the batch from its first gt box.
 
         Args:
-            inputs (dict): ``frames``, per sequence (N, H, W, 3) uint8.
+            inputs (dict): ``frames``, per sequence (N, H, W, 3) uint8 BGR
+                (grayscale and BGRA are converted, see
+                :mod:`.track_inputs`).
             data_samples (list): per sequence metainfo ``gt_bboxes`` (N, 4)
                 xyxy (only frame 0's is used).
 
         Returns:
             list: the data samples with ``pred_track_bboxes`` (N, 4)
             float32 and ``track_time`` (float, seconds).
+
+        Raises:
+            ValueError: If a frame or a frame-0 box is invalid (named in the
+                message).
         """
-        frames: List[np.ndarray] = list(inputs['frames'])
-        init = np.stack(
-            [np.asarray(ds.gt_bboxes, dtype=np.float64)[0]
-             for ds in data_samples])
+        # checked here to name the inputs by where the pipeline put them
+        frames: List[List[np.ndarray]] = [
+            as_bgr_frames(seq, f"inputs['frames'][{b}]")
+            for b, seq in enumerate(inputs['frames'])]
+        init = np.stack([
+            check_init_box(
+                np.asarray(ds.gt_bboxes, dtype=np.float64)[0],
+                f'data_samples[{b}].gt_bboxes[0]')
+            for b, ds in enumerate(data_samples)])
         preds, times = self.tracker().track_sequences(frames, init)
         for ds, pred, seconds in zip(data_samples, preds, times):
             ds.pred_track_bboxes = pred
