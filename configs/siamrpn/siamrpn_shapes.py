@@ -57,13 +57,27 @@ pair_crop = dict(
     search_shift=24,
     search_scale=0.18,
     neg_prob=0.2)
+# pysot's augmentations of the crops (its SiamRPN++ recipe's settings; the
+# template and the search image set apart as its DATASET.TEMPLATE / SEARCH):
+# PCA lighting on both crops always (COLOR 1.0), motion blur on the search
+# crop at 0.2 (kernels 5-45 px of 255 scaled to 3-29 of 160), gray pairs at
+# 0.05, and the whole pair mirrored at 0.5 (pysot's FLIP is 0; a mirrored
+# pair is the same target in a mirrored scene).
+pair_augs = [
+    dict(type='plugin.SiamPCALighting', crop='template', prob=1.0),
+    dict(type='plugin.SiamPCALighting', crop='search', prob=1.0),
+    dict(type='plugin.SiamMotionBlur', crop='search', prob=0.2,
+         kernel_range=(3, 29)),
+    dict(type='plugin.SiamGrayscale', crop='both', prob=0.05),
+    dict(type='plugin.SiamFlip', crop='both', prob=0.5),
+]
 image_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True), pair_crop,
+    dict(type='LoadAnnotations', with_bbox=True), pair_crop, *pair_augs,
     dict(type='plugin.PackSiamInputs')
 ]
 video_pipeline = [
-    dict(type='plugin.LoadPairFrames'), pair_crop,
+    dict(type='plugin.LoadPairFrames'), pair_crop, *pair_augs,
     dict(type='plugin.PackSiamInputs')
 ]
 # Pairs from two frames of the training videos (the template from one, the
@@ -99,7 +113,14 @@ train_dataloader = dict(
         type='ConcatDataset',
         # the two sources name their classes differently; pairs ignore them
         ignore_keys=['classes', 'palette'],
-        datasets=[video_pairs, image_pairs]))
+        datasets=[
+            # DaSiamRPN's hard negatives: a fifth of the video pairs search
+            # another video's target of the template's class (the still
+            # images give the other negatives, any class, from their own
+            # image)
+            dict(video_pairs, hard_neg_prob=0.2),
+            image_pairs
+        ]))
 # all val videos in lockstep, and all 30 test videos
 val_dataloader = dict(batch_size=20)
 test_dataloader = dict(batch_size=30)

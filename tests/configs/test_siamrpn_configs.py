@@ -90,3 +90,49 @@ def test_centre_cell_faces_the_search_centre(path):
     anchors = model.head.anchors(s, tx, cls.device)
     centre = anchors[(s // 2) * s + s // 2]
     assert ((centre[:2] + centre[2:]) / 2).tolist() == [tx / 2, tx / 2]
+
+
+def _pipeline_types(dataset_cfg) -> list:
+    return [t['type'] for t in dataset_cfg['pipeline']]
+
+
+AUGS = ['plugin.SiamPCALighting', 'plugin.SiamPCALighting',
+        'plugin.SiamMotionBlur', 'plugin.SiamGrayscale', 'plugin.SiamFlip']
+VIDEO = ['plugin.LoadPairFrames', 'plugin.SiamPairCrop']
+IMAGE = ['LoadImageFromFile', 'LoadAnnotations', 'plugin.SiamPairCrop']
+PACK = ['plugin.PackSiamInputs']
+
+
+def test_shapes_recipe_and_its_ablation_steps():
+    """Each ablation config removes one step of the recipe, and nothing
+    else: the same crops, model, schedule and pairs per epoch."""
+    base = 'configs/siamrpn/'
+    recipe = Config.fromfile(base + 'siamrpn_shapes.py')
+    video, image = recipe.train_dataloader.dataset.datasets
+    assert _pipeline_types(video) == VIDEO + AUGS + PACK
+    assert _pipeline_types(image.dataset) == IMAGE + AUGS + PACK
+    assert video.hard_neg_prob == 0.2 and video.num_pairs == 1200
+    assert image.times == 2
+
+    aug = Config.fromfile(base + 'ablation/siamrpn_shapes_video_aug.py')
+    video_a, image_a = aug.train_dataloader.dataset.datasets
+    assert 'hard_neg_prob' not in video_a  # the default, 0
+    assert dict(video_a, hard_neg_prob=0.2) == video and image_a == image
+
+    plain = Config.fromfile(base + 'ablation/siamrpn_shapes_video.py')
+    video_p, image_p = plain.train_dataloader.dataset.datasets
+    assert _pipeline_types(video_p) == VIDEO + PACK
+    assert _pipeline_types(image_p.dataset) == IMAGE + PACK
+    assert video_p.pipeline[1] == video.pipeline[1]  # the same crop
+    assert dict(video_p, pipeline=None) == dict(video_a, pipeline=None)
+    assert dict(image_p.dataset, pipeline=None) == dict(image.dataset,
+                                                        pipeline=None)
+    assert image_p.times == 2
+
+    still = Config.fromfile(base + 'ablation/siamrpn_shapes_still.py')
+    # the still-image source twice: 2,400 pairs, as the recipe's epoch
+    assert still.train_dataloader.dataset.datasets == [image_p, image_p]
+    for cfg in (aug, plain, still):
+        assert cfg.model == recipe.model
+        assert cfg.train_cfg == recipe.train_cfg
+        assert cfg.val_dataloader == recipe.val_dataloader
