@@ -14,7 +14,13 @@ are the batched paths against their per-item loops, same model, same run:
   against the same pairs' correlation computed by pysot's per-pair loop
   (``xcorr_slow``) instead of the grouped conv, forward and backward;
 * tracking: ``--sequences`` random-noise sequences of ``--frames`` frames
-  (320 x 240) tracked in lockstep, against the same sequences one by one.
+  (320 x 240) tracked in lockstep, against the same sequences one by one;
+* data (``--data``): the config's training pipeline (loading, crops,
+  augmentations, packing) item by item in this one process, as the
+  recipe's single data loader worker runs it, against ``--data-baseline``'s
+  (the still-image pairs of the earlier recipe, one frame read per pair).
+  The pipeline's pairs/s over the training step's says whether one worker
+  keeps up with training (above 1: the loader is not the bottleneck).
 """
 import argparse
 import statistics
@@ -45,6 +51,14 @@ def get_args() -> argparse.Namespace:
     parser.add_argument('--amp', action='store_true',
                         help='train steps under CUDA autocast (fp16)')
     parser.add_argument('--threads', type=int, default=None)
+    parser.add_argument('--data', action='store_true',
+                        help='also time the training data pipelines')
+    parser.add_argument(
+        '--data-baseline',
+        default='configs/siamrpn/ablation/siamrpn_shapes_still.py',
+        help='config whose training pipeline is the baseline of --data')
+    parser.add_argument('--data-items', type=int, default=400,
+                        help='pairs timed per pipeline')
     return parser.parse_args()
 
 
@@ -113,6 +127,24 @@ def median_time(fn, runs: int) -> float:
     return statistics.median(fn() for _ in range(runs))
 
 
+def data_pairs_per_s(config: str, items: int) -> float:
+    """Pairs/s of a config's training dataset, item by item in this
+    process (its datasets generated first when absent)."""
+    from plugin.datasets.check.config import prepare_datasets
+    from plugin.registry import DATASETS
+    cfg = Config.fromfile(config)
+    prepare_datasets(cfg)
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    np.random.seed(0)
+    order = np.random.permutation(len(dataset))
+    for i in order[:20]:  # warm-up: file caches, first allocations
+        dataset[int(i)]
+    start = time.perf_counter()
+    for k in range(items):
+        dataset[int(order[k % len(order)])]
+    return items / (time.perf_counter() - start)
+
+
 def main() -> None:
     args = get_args()
     if args.threads:
@@ -146,6 +178,14 @@ def main() -> None:
           f': {batched * 1000:.1f} ms, {args.batch / batched:.1f} pairs/s; '
           f'per-pair correlation loop {looped * 1000:.1f} ms; '
           f'batched x{looped / batched:.2f}')
+    if args.data:
+        train_rate = args.batch / batched
+        for name, config in (('recipe', args.config),
+                             ('baseline', args.data_baseline)):
+            rate = data_pairs_per_s(config, args.data_items)
+            print(f'data pipeline, {name} ({config}): {rate:.1f} pairs/s '
+                  f'in one process; x{rate / train_rate:.2f} the training '
+                  'step\'s pairs/s')
 
     model.eval()
     rng = np.random.default_rng(0)

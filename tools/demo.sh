@@ -5,7 +5,8 @@
 # the ground truth on a few val images, and plot the training curves (losses
 # and val metric per epoch). The best checkpoint (by that metric) is the one
 # evaluated. For the SiamRPN tracker: one-pass evaluation on the shapes
-# videos against the baselines, and one tracked sequence drawn.
+# videos' test split against the baselines (checkpoint picked on the val
+# split), and one tracked sequence drawn.
 #
 #   bash tools/demo.sh                       # everything, ~10 min on 2 cores
 #   bash tools/demo.sh --cfg-options train_cfg.max_epochs=1   # quick look
@@ -29,8 +30,12 @@ trained=$(date +%s)
 
 if ls "$WORK_DIR"/best_ope_*_epoch_*.pth > /dev/null 2>&1; then  # tracker
     CKPT=$(ls -t "$WORK_DIR"/best_ope_*_epoch_*.pth | head -n 1)
+    BASELINES="static mil untrained"
+    # OpenCV's CSRT too when opencv-contrib is installed beside the venv
+    # (bash tools/install_opencv_contrib.sh)
+    if [ -d .venv/opencv-contrib ]; then BASELINES="$BASELINES csrt"; fi
     $PY tools/test_tracker.py "$CONFIG" "$CKPT" \
-        --baselines static mil untrained --work-dir "$WORK_DIR/test_tracker"
+        --baselines $BASELINES --work-dir "$WORK_DIR/test_tracker"
     $PY tools/track_demo.py "$CONFIG" "$CKPT" --out "$WORK_DIR/track_demo.png"
     shown="tracked sequence drawn in $WORK_DIR/track_demo.png"
 else
