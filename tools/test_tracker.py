@@ -12,12 +12,21 @@ Examples:
         work_dirs/siamrpn_shapes/best_ope_success_epoch_6.pth
     python tools/test_tracker.py CONFIG CKPT --baselines static mil untrained
     python tools/test_tracker.py CONFIG CKPT --batch 1   # one at a time
+    bash tools/install_opencv_contrib.sh   # once, for csrt and kcf
+    python tools/test_tracker.py CONFIG CKPT --baselines csrt kcf
 
 The model tracks ``--batch`` sequences in lockstep (default: the test
 dataloader's batch size); fps counts frames 1..N-1 over the time spent
 tracking them (frame loading excluded). Baselines: ``static`` (the frame-0
-box held still), ``mil`` (OpenCV's TrackerMIL), ``untrained`` (the model
-with its initial weights). Everything goes to ``--work-dir``
+box held still), ``mil`` (OpenCV's TrackerMIL), ``csrt`` and ``kcf``
+(OpenCV's TrackerCSRT and TrackerKCF), ``untrained`` (the model with its
+initial weights). CSRT and KCF are in opencv-contrib, which cannot share
+the venv with opencv-python (mmcv's): ``tools/install_opencv_contrib.sh``
+installs it into ``--opencv-contrib`` (``.venv/opencv-contrib``), and
+they run in a child process that imports cv2 from there, one child per
+batch of sequences, which reads the frames from their files again (see
+:mod:`plugin.tracking.contrib_tracker`; its seconds of start-up are not
+in the fps). Everything goes to ``--work-dir``
 (``work_dirs/<config>/test_tracker`` by default): ``ope.json`` (every
 tracker's means, per-sequence figures, curves, per-frame IoUs and flags;
 under ``attributes`` the frame count of each attribute and every tracker's
@@ -30,6 +39,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import sys
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
@@ -44,9 +54,13 @@ from plugin.evaluation.ope_metric import OPEMetric
 from plugin.registry import DATASETS
 from plugin.tracking import (OpenCVTracker, StaticTracker,
                              init_tracker_model, run_sequence)
+from plugin.tracking.contrib_tracker import (check_contrib_dir,
+                                             run_contrib_tracker)
 from plugin.utils.cli import add_common_args, load_config, parse_args
 
-BASELINES = ('static', 'mil', 'untrained')
+BASELINES = ('static', 'mil', 'csrt', 'kcf', 'untrained')
+# the baselines that need opencv-contrib -> their cv2.Tracker<kind>
+CONTRIB_BASELINES = dict(csrt='CSRT', kcf='KCF')
 
 
 def get_args() -> argparse.Namespace:
@@ -62,6 +76,12 @@ def get_args() -> argparse.Namespace:
         default=[],
         choices=BASELINES,
         help='baseline trackers measured on the same sequences')
+    parser.add_argument(
+        '--opencv-contrib',
+        default='.venv/opencv-contrib',
+        metavar='DIR',
+        help='where tools/install_opencv_contrib.sh put opencv-contrib '
+        '(for csrt and kcf)')
     parser.add_argument(
         '--batch', type=int, help='sequences tracked together by the model')
     parser.add_argument(
@@ -186,8 +206,31 @@ def per_frame_track(make):
     return track
 
 
+def contrib_track(kind: str, contrib_dir: str):
+    """An OpenCV contrib baseline (``'CSRT'``, ``'KCF'``), run a batch of
+    sequences at a time in a child process that reads the frames from the
+    samples' ``frame_paths`` (the arrays are not passed: the child would
+    need them on disk anyway)."""
+
+    def track(frames: List[np.ndarray], samples: list) -> None:
+        results = run_contrib_tracker(
+            kind, [(s.frame_paths, s.gt_bboxes[0]) for s in samples],
+            contrib_dir)
+        for sample, (pred, seconds) in zip(samples, results):
+            sample.pred_track_bboxes = pred
+            sample.track_time = seconds
+
+    return track
+
+
 def main() -> None:
     args = get_args()
+    if any(b in CONTRIB_BASELINES for b in args.baselines):
+        # before the model and the data: a missing install is found at once
+        try:
+            check_contrib_dir(args.opencv_contrib)
+        except FileNotFoundError as err:
+            sys.exit(f'error: {err}')
     cfg = load_config(args)
     init_default_scope(cfg.get('default_scope', 'mmdet'))
     prepare_datasets(cfg)
@@ -209,6 +252,10 @@ def main() -> None:
     if 'mil' in args.baselines:
         trackers['OpenCV MIL'] = per_frame_track(
             lambda: OpenCVTracker('MIL'))
+    for baseline, kind in CONTRIB_BASELINES.items():
+        if baseline in args.baselines:
+            trackers[f'OpenCV {kind}'] = contrib_track(
+                kind, args.opencv_contrib)
 
     metrics = track_all(dataset, batch, trackers, args.per_sequence)
     results = {name: summarise(m) for name, m in metrics.items()}
