@@ -29,7 +29,7 @@ one (B, 4) read-back per frame brings the new boxes to the host for the
 next crops.
 """
 import time
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -37,11 +37,49 @@ from torch import Tensor
 
 from plugin.datasets.transforms.crop import (context_size,
                                              crop_and_resize, image_mean)
+from .track_inputs import as_bgr_frames, check_init_boxes
 
 
 def _change(r: Tensor) -> Tensor:
     """max(r, 1 / r): 1 for no change, > 1 otherwise."""
     return torch.maximum(r, 1. / r)
+
+
+Option = Union[float, np.ndarray]
+
+
+def _option(value: Union[float, Sequence[float], np.ndarray],
+            name: str) -> Option:
+    """A tracking option as stored: a float, or a (B,) float64 array of
+    per-sequence values."""
+    if np.ndim(value) == 0:
+        return float(value)
+    value = np.asarray(value, dtype=np.float64)
+    if value.ndim != 1:
+        raise ValueError(f'{name} must be a number or a (B,) array, got '
+                         f'shape {value.shape}')
+    return value
+
+
+def _per_sequence(value: Option, rows: Optional[np.ndarray], num: int,
+                  device: torch.device) -> Union[float, Tensor]:
+    """A tracking option as the scoring lines use it.
+
+    A float is returned as it is, so a single setting's arithmetic (and
+    boxes) stay what they were. A per-sequence array becomes the (B, 1)
+    float32 column of the tracked sequences' values (``rows``: those that
+    :meth:`SiamRPNTracker.select` kept, None: all), which broadcasts over
+    the (B, A) anchors as the float does; float32 as torch rounds a float
+    operand of a float32 tensor, so each row computes as its float would.
+    """
+    if isinstance(value, float):
+        return value
+    if rows is not None:
+        value = value[rows]
+    if len(value) != num:
+        raise ValueError(f'{len(value)} per-sequence option values for '
+                         f'{num} tracked sequences')
+    return torch.as_tensor(value, dtype=torch.float32, device=device)[:, None]
 
 
 class SiamRPNTracker:
@@ -54,10 +92,17 @@ class SiamRPNTracker:
         search_size (int): side of the search crop when tracking (pysot's
             INSTANCE_SIZE; may exceed the training one: a wider score map).
         context_amount (float): 0.5, pysot's CONTEXT_AMOUNT.
-        penalty_k (float): strength of the scale/ratio change penalty.
-        window_influence (float): weight of the cosine window.
-        lr (float): size update rate.
+        penalty_k (float | np.ndarray): strength of the scale/ratio change
+            penalty.
+        window_influence (float | np.ndarray): weight of the cosine window.
+        lr (float | np.ndarray): size update rate.
         min_size (float): smallest box side in pixels (10: pysot's clip).
+
+    ``penalty_k``, ``window_influence`` and ``lr`` are each a number (every
+    sequence) or a (B,) array, one value per sequence of the next
+    :meth:`init` / :meth:`track_sequences` (in its order), so that several
+    settings are tracked in one lockstep batch (``tools/tune_tracker.py``);
+    a sequence's boxes are those of a tracker with its values as numbers.
     """
 
     def __init__(self,
@@ -65,20 +110,25 @@ class SiamRPNTracker:
                  template_size: int,
                  search_size: int,
                  context_amount: float = 0.5,
-                 penalty_k: float = 0.16,
-                 window_influence: float = 0.40,
-                 lr: float = 0.30,
+                 penalty_k: Union[float, np.ndarray] = 0.16,
+                 window_influence: Union[float, np.ndarray] = 0.40,
+                 lr: Union[float, np.ndarray] = 0.30,
                  min_size: float = 10.) -> None:
         self.model = model
         self.head = model.head
         self.template_size = template_size
         self.search_size = search_size
         self.context_amount = context_amount
-        self.penalty_k = penalty_k
-        self.window_influence = window_influence
-        self.lr = lr
+        self.penalty_k = _option(penalty_k, 'penalty_k')
+        self.window_influence = _option(window_influence, 'window_influence')
+        self.lr = _option(lr, 'lr')
         self.min_size = min_size
         self._window = None
+        # The rows of the per-sequence options that select() kept, and the
+        # kernels they go with: init() makes new kernels, so a new run
+        # (whose sequences are all there) starts from every row again.
+        self._rows = None
+        self._rows_kernels = None
 
     # ------------------------------------------------------------------
     def _crops(self, frames: Sequence[np.ndarray], side: np.ndarray,
@@ -114,10 +164,15 @@ class SiamRPNTracker:
         """Start tracking.
 
         Args:
-            frames: B first frames, (H, W, 3) uint8 BGR.
+            frames: B first frames, (H, W, 3) uint8 BGR (grayscale and BGRA
+                are converted, see :mod:`.track_inputs`).
             boxes (np.ndarray): (B, 4) xyxy boxes of the targets.
+
+        Raises:
+            ValueError: If a frame or box is invalid (named in the message).
         """
-        boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+        frames = as_bgr_frames(frames, 'frames')
+        boxes = check_init_boxes(boxes, 'boxes', num=len(frames))
         self.center = (boxes[:, :2] + boxes[:, 2:]) / 2  # (B, 2)
         self.size = boxes[:, 2:] - boxes[:, :2]  # (B, 2)
         # per-channel frame mean pads the crops (pysot's channel_average)
@@ -128,9 +183,13 @@ class SiamRPNTracker:
     def select(self, keep: Sequence[int]) -> None:
         """Keep only the given sequences (those with frames left)."""
         keep = list(keep)
+        rows = self._rows if self._rows_kernels is self.kernels else \
+            np.arange(len(self.center))
+        self._rows = rows[np.asarray(keep, dtype=np.int64)]
         idx = torch.as_tensor(keep, device=self.kernels[0][0].device)
         self.kernels = [(kc.index_select(0, idx), kr.index_select(0, idx))
                         for kc, kr in self.kernels]
+        self._rows_kernels = self.kernels
         self.center, self.size = self.center[keep], self.size[keep]
         self.pad_value = [self.pad_value[i] for i in keep]
 
@@ -145,7 +204,11 @@ class SiamRPNTracker:
         Returns:
             tuple[np.ndarray, np.ndarray]: (B, 4) xyxy boxes and (B,) the
             chosen anchors' target probabilities.
+
+        Raises:
+            ValueError: If a frame is invalid or their number is not B.
         """
+        frames = as_bgr_frames(frames, 'frames', num=len(self.size))
         s_z = self._context_size()
         scale = self.template_size / s_z  # crop pixels per frame pixel
         s_x = s_z * self.search_size / self.template_size
@@ -168,15 +231,24 @@ class SiamRPNTracker:
             context_size(w, h, self.context_amount) /
             context_size(last_w, last_h, self.context_amount))
         r_c = _change((last_w / last_h) / (w / h))
-        penalty = torch.exp(-(r_c * s_c - 1) * self.penalty_k)
-        pscore = penalty * score * (1 - self.window_influence) + \
-            self.window(cls.size(-1), device) * self.window_influence
+        # floats, or (B, 1) columns of per-sequence values; 1 - wi in
+        # float64 before the float32 cast, as the float computes it
+        rows = self._rows if self._rows_kernels is self.kernels else None
+        penalty_k, wi, score_weight, lr = (
+            _per_sequence(v, rows, len(frames), device)
+            for v in (self.penalty_k, self.window_influence,
+                      1 - self.window_influence, self.lr))
+        penalty = torch.exp(-(r_c * s_c - 1) * penalty_k)
+        pscore = penalty * score * score_weight + \
+            self.window(cls.size(-1), device) * wi
         best = pscore.argmax(dim=1, keepdim=True)  # (B, 1)
 
         def pick(t: Tensor) -> Tensor:
             return t.gather(1, best).squeeze(1)
 
-        rate = pick(penalty) * pick(score) * self.lr
+        # (penalty * score) * lr per anchor, then picked: the same products
+        # as picking first, and a (B, 1) lr broadcasts
+        rate = pick(penalty * score * lr)
         picked = torch.stack(
             [pick(dx), pick(dy), pick(w), pick(h), rate, pick(score)], 1)
         dx, dy, w, h, rate, best_score = picked.cpu().double().numpy().T
@@ -217,12 +289,20 @@ class SiamRPNTracker:
             tuple: per sequence (N_b, 4) float32 xyxy boxes (frame 0 is the
             given box), and the seconds spent on its frames 1..N_b - 1 (each
             step's time shared equally by the sequences in it).
+
+        Raises:
+            ValueError: If a frame (``sequences[b][t]``) or box is invalid.
         """
+        # checked (and converted) up front, so a bad frame fails before any
+        # tracking, named by its sequence and index
+        sequences = [as_bgr_frames(s, f'sequences[{b}]')
+                     for b, s in enumerate(sequences)]
+        init_boxes = check_init_boxes(init_boxes, 'init_boxes',
+                                      num=len(sequences))
         lengths = [len(s) for s in sequences]
         preds = [np.zeros((n, 4), dtype=np.float32) for n in lengths]
         times = [0.0] * len(sequences)
         active = list(range(len(sequences)))
-        init_boxes = np.asarray(init_boxes, dtype=np.float64).reshape(-1, 4)
         for i in active:
             preds[i][0] = init_boxes[i]
         self.init([s[0] for s in sequences], init_boxes)
