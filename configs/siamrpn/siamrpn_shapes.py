@@ -38,12 +38,15 @@ model = dict(
         in_channels=96,
         feat_channels=64,
         anchor_generator=dict(scales=(5., ))),
-    # pysot's SiamRPN (AlexNet) tracking options
+    # tracking options from tools/tune_tracker.py on the val videos (27
+    # settings around pysot's SiamRPN values 0.16 / 0.40 / 0.30, on a
+    # checkpoint of this recipe): val AUC 0.662 against 0.660 for pysot's
+    # (docs/siamrpn.md#tuning-the-options-on-val)
     test_cfg=dict(
         template_size=template_size,
         search_size=search_size,
         context_amount=0.5,
-        penalty_k=0.16,
+        penalty_k=0.05,
         window_influence=0.40,
         lr=0.30))
 
