@@ -1,7 +1,8 @@
 # SiamRPN++-style tracker (depthwise correlation) trained from scratch on
-# template/search pairs cut from the shapes dataset, on a CPU in minutes;
-# validated by one-pass evaluation (OTB's protocol) on the synthetic shapes
-# videos, the best checkpoint kept (configs/_base_/siamrpn.py).
+# template/search pairs from two frames of the synthetic shapes train videos
+# and pairs cut from the shapes images, on a CPU in minutes; validated by
+# one-pass evaluation (OTB's protocol) on the val videos, the best
+# checkpoint kept, tested on the test videos (configs/_base_/siamrpn.py).
 #
 #   python tools/train.py configs/siamrpn/siamrpn_shapes.py
 #   python tools/test_tracker.py configs/siamrpn/siamrpn_shapes.py CKPT
@@ -13,10 +14,11 @@
 # at ratio 1), for which an 8 px shift still gives IoU 0.67 > 0.6: a few
 # positives per pair, as SiamRPN's 64 px anchors at 255 px have.
 #
-# Measured (docs/siamrpn.md): 9 min 22 s on 2 CPU cores for the whole
-# tools/train.py run (6 epochs of 2,400 pairs), success AUC 0.621,
-# precision@20 0.852 on the 30 videos. 96 / 192 crops (scale 6) scored
-# about 0.03 AUC more but took 13 min 40 s.
+# Measured (docs/siamrpn.md#results): 10 min 19 s on 2 CPU cores for the
+# whole tools/train.py run in a fresh clone (6 epochs of 2,400 pairs, the
+# videos rendered on first use), success AUC 0.575, precision@20 0.865 on
+# the 30 test videos (OpenCV's CSRT: 0.732 / 0.989). The ablation of each
+# step: configs/siamrpn/ablation/.
 _base_ = '../_base_/siamrpn.py'
 
 shapes_dataset = dict(
