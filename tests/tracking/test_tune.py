@@ -8,6 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.registry import DefaultScope
+from models.trackers.test_siamrpn import MODEL as SIAMRPN_MODEL
 
 from plugin.models.data_preprocessors import SiamDataPreprocessor
 from plugin.models.trackers import SiamRPNTracker
@@ -200,16 +201,8 @@ def test_option_array_shape_checked():
 
 # ----------------------------------------------------------------------
 # batched search against ordinary evaluation, on a tiny random SiamRPN
-TINY = dict(
-    type='plugin.SiamRPN',
-    backbone=dict(type='plugin.SiamConvNet', channels=(4, 8, 8, 8)),
-    head=dict(
-        type='plugin.SiameseRPNHead',
-        in_channels=8,
-        feat_channels=8,
-        anchor_generator=dict(
-            type='plugin.SiamRPNAnchorGenerator', stride=8, scales=(4., ))),
-    test_cfg=dict(template_size=64, search_size=128))
+# test_siamrpn's tiny model; tracking needs no train_cfg
+TINY = dict(SIAMRPN_MODEL, train_cfg=None)
 
 
 def test_batched_search_equals_single_setting_evaluation():
