@@ -7,6 +7,8 @@ import os.path as osp
 import re
 import sys
 
+from mmengine.config import Config
+
 from tool_runner import ROOT, run
 
 CONFIG = osp.join(ROOT, 'configs', 'siamrpn', 'siamrpn_shapes.py')
@@ -53,11 +55,17 @@ def test_tune_tracker_grid(tmp_path, monkeypatch):
     assert all(0 <= r['success'] <= 1 for r in ranked)
     successes = [r['success'] for r in ranked]
     assert successes == sorted(successes, reverse=True)
-    assert result['current']['penalty_k'] == 0.16
+    # the config's own options (the shipped ones, tuned on val)
+    test_cfg = Config.fromfile(CONFIG).model.test_cfg
+    current = result['current']
+    assert [current[k] for k in ('penalty_k', 'window_influence', 'lr')] == [
+        test_cfg.penalty_k, test_cfg.window_influence, test_cfg.lr]
     assert result['best'] == ranked[0]
     assert result['verify']['success_diff'] <= 1e-6
     # the table: top 3 and the config's row marked wherever it ranks
-    assert re.search(r'^\* +\d +0\.16 +0\.4 +0\.3 ', out, re.M), out
+    row = r'^\* +\d +{:g} +{:g} +{:g} '.format(
+        test_cfg.penalty_k, test_cfg.window_influence, test_cfg.lr)
+    assert re.search(row.replace('.', r'\.'), out, re.M), out
     assert result['config_line'] in out
     assert result['config_line'].startswith(
         'model = dict(test_cfg=dict(penalty_k=')
