@@ -124,11 +124,9 @@ class SiamRPNTracker:
         self.lr = _option(lr, 'lr')
         self.min_size = min_size
         self._window = None
-        # The rows of the per-sequence options that select() kept, and the
-        # kernels they go with: init() makes new kernels, so a new run
-        # (whose sequences are all there) starts from every row again.
+        # The rows of the per-sequence options that select() kept (None:
+        # every row); init() starts a new run with all its sequences.
         self._rows = None
-        self._rows_kernels = None
 
     # ------------------------------------------------------------------
     def _crops(self, frames: Sequence[np.ndarray], side: np.ndarray,
@@ -179,17 +177,17 @@ class SiamRPNTracker:
         self.pad_value = [image_mean(f) for f in frames]
         z = self._crops(frames, self._context_size(), self.template_size)
         self.kernels = self.head.template(self.model.extract_feat(z))
+        self._rows = None
 
     def select(self, keep: Sequence[int]) -> None:
         """Keep only the given sequences (those with frames left)."""
         keep = list(keep)
-        rows = self._rows if self._rows_kernels is self.kernels else \
-            np.arange(len(self.center))
+        rows = np.arange(len(self.center)) if self._rows is None else \
+            self._rows
         self._rows = rows[np.asarray(keep, dtype=np.int64)]
         idx = torch.as_tensor(keep, device=self.kernels[0][0].device)
         self.kernels = [(kc.index_select(0, idx), kr.index_select(0, idx))
                         for kc, kr in self.kernels]
-        self._rows_kernels = self.kernels
         self.center, self.size = self.center[keep], self.size[keep]
         self.pad_value = [self.pad_value[i] for i in keep]
 
@@ -233,9 +231,8 @@ class SiamRPNTracker:
         r_c = _change((last_w / last_h) / (w / h))
         # floats, or (B, 1) columns of per-sequence values; 1 - wi in
         # float64 before the float32 cast, as the float computes it
-        rows = self._rows if self._rows_kernels is self.kernels else None
         penalty_k, wi, score_weight, lr = (
-            _per_sequence(v, rows, len(frames), device)
+            _per_sequence(v, self._rows, len(frames), device)
             for v in (self.penalty_k, self.window_influence,
                       1 - self.window_influence, self.lr))
         penalty = torch.exp(-(r_c * s_c - 1) * penalty_k)
