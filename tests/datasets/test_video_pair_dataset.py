@@ -93,19 +93,27 @@ def test_frame_range_zero_gives_still_pairs(ann):
         assert info['img_path'] == info['search_img_path']
 
 
-def test_pipeline_cuts_template_and_search_from_their_frames(ann):
-    ds = DATASETS.build(
+def _with_pipeline(ann, crop=None, **kwargs):
+    """The dataset built from config with the training pipeline: load both
+    frames, an 8 / 16 px pair crop (no negatives, ``crop``'s other
+    arguments), pack."""
+    return DATASETS.build(
         dict(
             type='plugin.SiamVideoPairDataset',
             ann_file=ann,
-            frame_range=5,
             pipeline=[
                 dict(type='plugin.LoadPairFrames'),
                 dict(type='plugin.SiamPairCrop', template_size=8,
-                     search_size=16, template_shift=0, template_scale=0,
-                     search_shift=0, search_scale=0, neg_prob=0),
+                     search_size=16, neg_prob=0, **(crop or {})),
                 dict(type='plugin.PackSiamInputs')
-            ]))
+            ],
+            **kwargs))
+
+
+def test_pipeline_cuts_template_and_search_from_their_frames(ann):
+    ds = _with_pipeline(
+        ann, dict(template_shift=0, template_scale=0, search_shift=0,
+                  search_scale=0), frame_range=5)
     np.random.seed(1)
     seen = 0
     for _ in range(30):
@@ -181,17 +189,7 @@ def test_hard_negatives_come_from_a_look_alike_sequence(classed):
 
 
 def test_hard_negative_pairs_are_negative_after_the_crop(classed):
-    ds = DATASETS.build(
-        dict(
-            type='plugin.SiamVideoPairDataset',
-            ann_file=classed,
-            hard_neg_prob=1.,
-            pipeline=[
-                dict(type='plugin.LoadPairFrames'),
-                dict(type='plugin.SiamPairCrop', template_size=8,
-                     search_size=16, neg_prob=0),
-                dict(type='plugin.PackSiamInputs')
-            ]))
+    ds = _with_pipeline(classed, hard_neg_prob=1.)
     np.random.seed(2)
     out = ds[0]
     assert out['data_samples'].metainfo['is_negative']
