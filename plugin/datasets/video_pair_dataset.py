@@ -172,43 +172,36 @@ class SiamVideoPairDataset(BaseDataset):
     def get_data_info(self, idx: int) -> dict:
         """A fresh random pair from sequence ``idx mod S`` (see the class
         docstring)."""
-        seq = self.get_sequence(idx % super().__len__())
+        s = idx % super().__len__()
+        seq = self.get_sequence(s)
         usable = seq['usable']
         t = int(usable[np.random.randint(len(usable))])
         window = usable[np.abs(usable - t) <= self.frame_range]
         u = int(window[np.random.randint(len(window))])
-        boxes = seq['gt_bboxes']
+        negatives = self._negatives[s]
         if self.hard_neg_prob > 0 and np.random.random() < \
-                self.hard_neg_prob and self._negatives[idx % len(
-                    self._negatives)].size:
-            return self._hard_negative(idx, seq, t)
-        return dict(
-            seq_name=seq['seq_name'],
-            img_path=seq['frame_paths'][t],
-            search_img_path=seq['frame_paths'][u],
-            gt_bboxes=boxes[t:t + 1].copy(),
-            search_gt_bboxes=boxes[u:u + 1].copy(),
-            template_frame=t,
-            search_frame_index=u,
-            frame_gap=u - t,
-            sample_idx=idx)
+                self.hard_neg_prob and negatives.size:
+            # the search frame from a look-alike sequence instead
+            other = self.get_sequence(
+                int(negatives[np.random.randint(len(negatives))]))
+            u = int(other['usable'][np.random.randint(len(other['usable']))])
+            return self._pair(idx, seq, t, other, u, frame_gap=0,
+                              search_seq_name=other['seq_name'],
+                              hard_negative=True)
+        return self._pair(idx, seq, t, seq, u, frame_gap=u - t)
 
-    def _hard_negative(self, idx: int, seq: dict, t: int) -> dict:
-        """Template frame ``t`` of ``seq``, search frame from a look-alike
-        sequence (see the class docstring)."""
-        candidates = self._negatives[idx % len(self._negatives)]
-        other = self.get_sequence(
-            int(candidates[np.random.randint(len(candidates))]))
-        u = int(other['usable'][np.random.randint(len(other['usable']))])
+    @staticmethod
+    def _pair(idx: int, seq: dict, t: int, search_seq: dict, u: int,
+              **extra) -> dict:
+        """The item of template frame ``t`` of ``seq`` and search frame
+        ``u`` of ``search_seq`` (see the class docstring), plus ``extra``."""
         return dict(
             seq_name=seq['seq_name'],
             img_path=seq['frame_paths'][t],
-            search_img_path=other['frame_paths'][u],
+            search_img_path=search_seq['frame_paths'][u],
             gt_bboxes=seq['gt_bboxes'][t:t + 1].copy(),
-            search_gt_bboxes=other['gt_bboxes'][u:u + 1].copy(),
+            search_gt_bboxes=search_seq['gt_bboxes'][u:u + 1].copy(),
             template_frame=t,
             search_frame_index=u,
-            search_seq_name=other['seq_name'],
-            hard_negative=True,
-            frame_gap=0,
-            sample_idx=idx)
+            sample_idx=idx,
+            **extra)
