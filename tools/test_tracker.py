@@ -50,7 +50,7 @@ import plugin  # noqa: F401  (registers the models, safe checkpoint loading)
 from plugin.analysis.track_plot import plot_attributes, plot_success
 from plugin.datasets.check.config import prepare_datasets
 from plugin.evaluation.ope import PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
-from plugin.evaluation.ope_metric import OPEMetric
+from plugin.evaluation.ope_metric import OPEMetric, jsonable
 from plugin.registry import DATASETS
 from plugin.tracking import (OpenCVTracker, StaticTracker,
                              init_tracker_model, run_sequence)
@@ -118,15 +118,6 @@ def track_all(dataset, batch: int, trackers: Dict[str, Callable],
     return metrics
 
 
-def _jsonable(value):
-    """Arrays, also inside dicts (a sequence's flags), -> lists."""
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    return value
-
-
 def summarise(metric: OPEMetric) -> dict:
     """Means, per-sequence figures and mean curves, for ope.json, and the
     success AUC per attribute (``attributes``: ``success`` and
@@ -140,7 +131,7 @@ def summarise(metric: OPEMetric) -> dict:
     return dict(
         means=means,
         sequences=[
-            _jsonable(r)
+            jsonable(r)
             for r in sorted(metric.results, key=lambda r: r['seq_name'])
         ],
         curves={k: v.tolist()

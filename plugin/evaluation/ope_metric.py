@@ -60,12 +60,13 @@ def _numpy(x: Any) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _jsonable(value: Any) -> Any:
-    """Arrays (also inside dicts) -> lists, for json."""
+def jsonable(value: Any) -> Any:
+    """Arrays (also inside dicts: a sequence's flags) -> lists, for json
+    (the metric's ``out_file`` and ``tools/test_tracker.py``'s ope.json)."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     return value
 
 
@@ -214,7 +215,7 @@ class OPEMetric(BaseMetric):
                 norm_precision=NORM_PRECISION_THRESHOLDS.tolist()),
             # the curves of the mean scores (pysot plots these)
             curves={key: curve_mean(key) for key in CURVES},
-            sequences=[_jsonable(r) for r in results])
+            sequences=[jsonable(r) for r in results])
         if any('attributes' in r for r in results):
             success, num_frames = self.attribute_scores(results)
             out['attributes'] = dict(success=success, num_frames=num_frames)
