@@ -7,8 +7,10 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+# the project's venv (tools/setup_env.sh), not whatever `python` is on PATH
+PYTHON=${PYTHON:-"$(dirname "$0")/../.venv/bin/python"}
 
-python -m torch.distributed.run \
+"$PYTHON" -m torch.distributed.run \
     --nnodes=$NNODES \
     --node_rank=$NODE_RANK \
     --master_addr=$MASTER_ADDR \
