@@ -43,3 +43,8 @@ METRICS = Registry(
     parent=MMDET_METRICS,
     scope='plugin',
     locations=['plugin.evaluation'])
+# readers of the standard tracking layouts (GOT-10k, LaSOT, TrackingNet,
+# OTB, VOT) for the sequence datasets' ``reader`` argument; no mmdet
+# counterpart, hence no parent
+SEQUENCE_READERS = Registry(
+    'sequence reader', scope='plugin', locations=['plugin.datasets'])

@@ -7,6 +7,9 @@ use, COCO files replayed against mmdet's CocoDataset) is the subpackage
 :mod:`plugin.datasets.check`.
 """
 from . import transforms  # noqa: F401 (registers the pipeline transforms)
+from .sequences import (AnnotationsJsonReader, GOT10kReader, LaSOTReader,
+                        OTBReader, SequenceReader, TrackingNetReader,
+                        VOTReader)
 from .shapes import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
                      ShapeSpec, draw_shape, ensure_shapes_dataset,
                      generate_image, make_shapes_dataset, render_background,
@@ -21,5 +24,7 @@ __all__ = [
     'draw_shape', 'sample_shape', 'render_background', 'generate_image',
     'make_shapes_dataset', 'ensure_shapes_dataset', 'generate_sequence',
     'make_shapes_tracking', 'ensure_shapes_tracking',
-    'TrackingSequenceDataset', 'SiamVideoPairDataset'
+    'TrackingSequenceDataset', 'SiamVideoPairDataset', 'SequenceReader',
+    'AnnotationsJsonReader', 'GOT10kReader', 'LaSOTReader',
+    'TrackingNetReader', 'OTBReader', 'VOTReader'
 ]

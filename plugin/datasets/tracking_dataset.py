@@ -1,20 +1,20 @@
 """Single-object tracking sequences: one dataset item per whole video.
 
 Reads the ``annotations.json`` written by
-:func:`plugin.datasets.shapes_tracking.make_shapes_tracking`; the frames are
+:func:`plugin.datasets.shapes_tracking.make_shapes_tracking`, or a standard
+benchmark's folder through a ``reader`` (:mod:`plugin.datasets.sequences`:
+GOT-10k, LaSOT, TrackingNet, OTB, VOT); the frames are
 loaded by ``plugin.LoadSequenceFrames`` and packed by
 ``plugin.PackSequenceInputs``.
 
 Shapes: N frames of a sequence, A attributes.
 """
-import os.path as osp
-from typing import Dict, List, Optional
+from typing import List, Optional
 
-import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.fileio import load
 
 from plugin.registry import DATASETS
+from .sequences.build import read_sequences
 
 __all__ = ['TrackingSequenceDataset']
 
@@ -29,8 +29,9 @@ class TrackingSequenceDataset(BaseDataset):
 
     Each item of ``load_data_list``: ``seq_name`` (str), ``frame_paths``
     (list of N absolute paths), ``gt_bboxes`` (N, 4) float32 xyxy,
-    ``img_shape`` ((H, W) tuple), ``visible`` (N,) float32 and, when the file
-    has them, ``occluded`` (N,) bool, ``target_class`` (str) and
+    ``visible`` (N,) float32 and, when the source has them, ``img_shape``
+    ((H, W) tuple), ``occluded`` (N,) bool, ``polygons`` (N, 8) float32
+    (VOT's regions), ``target_class`` (str) and
     ``attributes`` (dict of A attribute names -> (N,) bool per-frame flags,
     e.g. OTB-style ``occlusion``, ``fast_motion``: any names, read from the
     sequence's optional ``"attributes": {name: [N bools]}``; the
@@ -41,6 +42,10 @@ class TrackingSequenceDataset(BaseDataset):
             sequence (None: all); for quick runs.
         max_sequences: Keep only the first ``max_sequences`` sequences
             (None: all).
+        reader: a sequence reader's config for a standard layout under
+            ``data_root`` (``dict(type='plugin.GOT10kReader',
+            split='val')``, see :mod:`plugin.datasets.sequences`), instead
+            of ``ann_file`` (None: the project's ``annotations.json``).
         **kwargs: :class:`mmengine.dataset.BaseDataset`'s arguments
             (``ann_file``, ``data_root``, ``pipeline``, ``test_mode``,
             ``serialize_data``...).
@@ -52,6 +57,7 @@ class TrackingSequenceDataset(BaseDataset):
                  *args,
                  num_frames: Optional[int] = None,
                  max_sequences: Optional[int] = None,
+                 reader: Optional[dict] = None,
                  **kwargs) -> None:
         # Before super().__init__: it calls load_data_list (unless lazy).
         if num_frames is not None and num_frames < 1:
@@ -61,6 +67,7 @@ class TrackingSequenceDataset(BaseDataset):
                 f'max_sequences must be >= 0, got {max_sequences}')
         self.num_frames = num_frames
         self.max_sequences = max_sequences
+        self.reader = reader
         super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
@@ -70,65 +77,28 @@ class TrackingSequenceDataset(BaseDataset):
             ValueError: If a sequence's frame and box counts differ, or an
                 attribute does not have one flag per frame.
         """
-        data = load(self.ann_file)
-        root = self.data_prefix.get('img_path') or osp.dirname(self.ann_file)
-        sequences = data['sequences']
+        records = read_sequences(self.reader, self.data_root, self.ann_file,
+                                 self.data_prefix.get('img_path'))
         if self.max_sequences is not None:
-            sequences = sequences[:self.max_sequences]
+            records = records[:self.max_sequences]
         data_list = []
-        for seq in sequences:
-            frames, boxes = seq['frames'], seq['boxes']
-            if len(frames) != len(boxes):
-                raise ValueError(f'sequence {seq["name"]}: {len(frames)} '
-                                 f'frames but {len(boxes)} boxes')
-            stop = len(frames) if self.num_frames is None else self.num_frames
+        for seq in records:
+            stop = len(seq['frames']) if self.num_frames is None else \
+                self.num_frames
             info = dict(
                 seq_name=seq['name'],
-                frame_paths=[
-                    osp.abspath(osp.join(root, f)) for f in frames[:stop]
-                ],
-                gt_bboxes=np.asarray(boxes[:stop],
-                                     dtype=np.float32).reshape(-1, 4),
-                img_shape=tuple(int(v) for v in seq['img_shape']),
-                # sequences without the field are taken as fully visible
-                visible=np.asarray(
-                    seq.get('visible', [1.0] * len(frames))[:stop],
-                    dtype=np.float32))
-            if 'occluded' in seq:
-                info['occluded'] = np.asarray(seq['occluded'][:stop], bool)
+                frame_paths=seq['frames'][:stop],
+                gt_bboxes=seq['boxes'][:stop],
+                visible=seq['visible'][:stop])
+            if 'img_shape' in seq:
+                info['img_shape'] = seq['img_shape']
+            for key in ('occluded', 'polygons'):
+                if key in seq:
+                    info[key] = seq[key][:stop]
             if 'target_class' in seq:
                 info['target_class'] = seq['target_class']
             if 'attributes' in seq:
-                info['attributes'] = self._attributes(seq, len(frames), stop)
+                info['attributes'] = {
+                    k: v[:stop] for k, v in seq['attributes'].items()}
             data_list.append(info)
         return data_list
-
-    @staticmethod
-    def _attributes(seq: dict, num_frames: int,
-                    stop: int) -> Dict[str, np.ndarray]:
-        """A sequence's ``attributes`` as name -> (stop,) bool arrays.
-
-        Checked against the whole sequence before truncation, so a file
-        with a wrong flag count fails whatever ``num_frames`` is.
-
-        Raises:
-            ValueError: If the field is not a dict of lists of N bools.
-        """
-        attributes = seq['attributes']
-        if not isinstance(attributes, dict):
-            raise ValueError(f'sequence {seq["name"]}: "attributes" must map '
-                             f'names to per-frame flags, got '
-                             f'{type(attributes).__name__}')
-        out = {}
-        for name, flags in attributes.items():
-            if not isinstance(flags, list) or not all(
-                    isinstance(f, (bool, int)) for f in flags):
-                raise ValueError(f'sequence {seq["name"]}: attribute '
-                                 f'{name!r} must be a list of bools, got '
-                                 f'{flags!r:.60}')
-            if len(flags) != num_frames:
-                raise ValueError(f'sequence {seq["name"]}: attribute '
-                                 f'{name!r} has {len(flags)} flags but '
-                                 f'{num_frames} frames')
-            out[name] = np.asarray(flags[:stop], dtype=bool)
-        return out

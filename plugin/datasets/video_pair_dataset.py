@@ -3,14 +3,13 @@
 
 Shapes: S sequences, N frames of a sequence.
 """
-import os.path as osp
 from typing import List, Optional
 
 import numpy as np
 from mmengine.dataset import BaseDataset
-from mmengine.fileio import load
 
 from plugin.registry import DATASETS
+from .sequences.build import read_sequences
 
 __all__ = ['SiamVideoPairDataset']
 
@@ -19,9 +18,9 @@ __all__ = ['SiamVideoPairDataset']
 class SiamVideoPairDataset(BaseDataset):
     """Pairs of frames of one sequence, for :class:`SiamPairCrop`.
 
-    Reads the sequence format of :class:`TrackingSequenceDataset`
-    (``annotations.json``: per sequence ``frames``, ``boxes`` and,
-    optionally, ``visible``). A frame is usable as a pair member when its
+    Reads the sequences as :class:`TrackingSequenceDataset` does (the
+    project's ``annotations.json``, or a standard layout through
+    ``reader``: GOT-10k, LaSOT, TrackingNet, OTB, VOT). A frame is usable as a pair member when its
     target is visible (``visible`` above ``min_visible``; a sequence
     without the field counts as fully visible) and its box sides are at
     least ``min_size``. Sequences with no usable frame are dropped.
@@ -64,6 +63,12 @@ class SiamVideoPairDataset(BaseDataset):
             ``SiamPairCrop``'s ``min_size``).
         hard_neg_prob: Probability of a hard negative pair (see above; 0:
             none).
+        reader: a sequence reader's config (e.g. ``dict(
+            type='plugin.GOT10kReader', split='train')``, see
+            :mod:`plugin.datasets.sequences`) reading ``data_root``, instead
+            of ``ann_file`` (None: the project's ``annotations.json``).
+            Absent, fully occluded and out-of-view frames have NaN boxes
+            there, so they are never pair members.
         **kwargs: :class:`mmengine.dataset.BaseDataset`'s arguments
             (``ann_file``, ``data_root``, ``pipeline``...). Frame paths are
             relative to ``data_prefix['img_path']``, or to the annotation
@@ -79,6 +84,7 @@ class SiamVideoPairDataset(BaseDataset):
                  min_visible: float = 0.,
                  min_size: float = 4.,
                  hard_neg_prob: float = 0.,
+                 reader: Optional[dict] = None,
                  **kwargs) -> None:
         if frame_range < 0:
             raise ValueError(f'frame_range must be >= 0, got {frame_range}')
@@ -95,6 +101,7 @@ class SiamVideoPairDataset(BaseDataset):
         self.num_pairs = num_pairs
         self.min_visible = float(min_visible)
         self.min_size = float(min_size)
+        self.reader = reader
         super().__init__(*args, **kwargs)
 
     def load_data_list(self) -> List[dict]:
@@ -106,17 +113,11 @@ class SiamVideoPairDataset(BaseDataset):
             ValueError: If a sequence's frame and box counts differ, or no
                 sequence has a usable frame.
         """
-        data = load(self.ann_file)
-        root = self.data_prefix.get('img_path') or osp.dirname(self.ann_file)
+        records = read_sequences(self.reader, self.data_root, self.ann_file,
+                                 self.data_prefix.get('img_path'))
         data_list = []
-        for seq in data['sequences']:
-            frames, boxes = seq['frames'], seq['boxes']
-            if len(frames) != len(boxes):
-                raise ValueError(f'sequence {seq["name"]}: {len(frames)} '
-                                 f'frames but {len(boxes)} boxes')
-            boxes = np.asarray(boxes, np.float32).reshape(-1, 4)
-            visible = np.asarray(seq.get('visible', [1.] * len(frames)),
-                                 np.float64)
+        for seq in records:
+            boxes, visible = seq['boxes'], seq['visible']
             sides = boxes[:, 2:] - boxes[:, :2]
             ok = (visible > self.min_visible) & np.isfinite(boxes).all(1) & (
                 sides.min(axis=1) >= self.min_size)
@@ -126,14 +127,13 @@ class SiamVideoPairDataset(BaseDataset):
             data_list.append(
                 dict(
                     seq_name=seq['name'],
-                    frame_paths=[osp.abspath(osp.join(root, f))
-                                 for f in frames],
+                    frame_paths=seq['frames'],
                     gt_bboxes=boxes,
                     usable=usable,
                     target_class=seq.get('target_class')))
         if not data_list:
-            raise ValueError(f'{self.ann_file}: no sequence has a frame '
-                             'usable as a pair member')
+            raise ValueError(f'{self.ann_file or self.reader}: no sequence '
+                             'has a frame usable as a pair member')
         return data_list
 
     def full_init(self) -> None:

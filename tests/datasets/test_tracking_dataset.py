@@ -153,10 +153,10 @@ def _build(**kwargs):
     with DefaultScope.overwrite_default_scope('mmdet'):
         return DATASETS.build(
             dict(
-                type='plugin.TrackingSequenceDataset',
-                ann_file='annotations.json',
-                pipeline=PIPELINE,
-                test_mode=True,
+                dict(type='plugin.TrackingSequenceDataset',
+                     ann_file='annotations.json',
+                     pipeline=PIPELINE,
+                     test_mode=True),
                 **kwargs))
 
 
@@ -208,3 +208,30 @@ def test_generated_videos_round_trip(tmp_path):
         assert meta['frame_paths'] == [
             osp.join(root, p) for p in seq['frames']
         ]
+
+
+def test_reader_of_a_standard_layout(tmp_path):
+    """A GOT-10k-layout folder through ``reader``: the same items as the
+    project's format, absent frames with NaN boxes, through the pipeline."""
+    root = tmp_path / 'got10k'
+    folder = root / 'val' / 'GOT-10k_Val_000001'
+    folder.mkdir(parents=True)
+    for t in range(3):
+        cv2.imwrite(str(folder / f'{t + 1:08d}.png'), _frame(t))
+    (folder / 'groundtruth.txt').write_text('0,1,2,2\n1,1,2,2\n2,1,2,2\n')
+    (folder / 'absence.label').write_text('0\n1\n0\n')
+    (folder / 'cover.label').write_text('8\n0\n8\n')
+    (root / 'val' / 'list.txt').write_text('GOT-10k_Val_000001\n')
+    ds = _build(data_root=str(root), ann_file='',
+                reader=dict(type='plugin.GOT10kReader', split='val'))
+    item = ds[0]
+    assert item['inputs']['frames'].shape == (3, 4, 6, 3)
+    sample = item['data_samples']
+    assert sample.seq_name == 'GOT-10k_Val_000001'
+    assert sample.img_shape == (4, 6)  # from the frames: no meta_info.ini
+    assert sample.gt_bboxes[0].tolist() == [0, 1, 2, 3]
+    assert np.isnan(sample.gt_bboxes[1]).all()
+    assert sample.visible.tolist() == [1, 0, 1]
+    with pytest.raises(ValueError, match='either a reader or ann_file'):
+        _build(data_root=str(root),
+               reader=dict(type='plugin.GOT10kReader', split='val'))

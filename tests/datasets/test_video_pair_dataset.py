@@ -199,3 +199,26 @@ def test_hard_negative_pairs_are_negative_after_the_crop(classed):
     assert out['inputs']['search'].min() >= 20
     with pytest.raises(ValueError, match='hard_neg_prob'):
         SiamVideoPairDataset(ann_file=classed, hard_neg_prob=2.)
+
+
+def test_reader_pairs_never_use_absent_frames(tmp_path):
+    """LaSOT-layout video through ``reader``: its fully occluded and
+    out-of-view frames (NaN boxes) are never pair members."""
+    folder = tmp_path / 'cat' / 'cat-1'
+    (folder / 'img').mkdir(parents=True)
+    for t in range(6):
+        cv2.imwrite(str(folder / 'img' / f'{t + 1:08d}.png'),
+                    np.full((16, 16, 3), t, np.uint8))
+    (folder / 'groundtruth.txt').write_text('2,2,8,8\n' * 6)
+    (folder / 'full_occlusion.txt').write_text('0,1,0,0,0,0')
+    (folder / 'out_of_view.txt').write_text('0,0,0,0,1,0')
+    ds = SiamVideoPairDataset(
+        data_root=str(tmp_path), ann_file='', frame_range=5, num_pairs=50,
+        reader=dict(type='plugin.LaSOTReader', split='all'))
+    assert ds.get_sequence(0)['usable'].tolist() == [0, 2, 3, 5]
+    np.random.seed(0)
+    members = set()
+    for i in range(50):
+        info = ds.get_data_info(i)
+        members.update([info['template_frame'], info['search_frame_index']])
+    assert members == {0, 2, 3, 5}
