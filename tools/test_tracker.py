@@ -14,6 +14,12 @@ Examples:
     python tools/test_tracker.py CONFIG CKPT --batch 1   # one at a time
     bash tools/install_opencv_contrib.sh   # once, for csrt and kcf
     python tools/test_tracker.py CONFIG CKPT --baselines csrt kcf
+    # a standard benchmark's folder instead of the config's test split,
+    # the results also written in its toolkit's layout
+    python tools/test_tracker.py CONFIG CKPT --dataset otb \
+        --data-root data/OTB100 --format otb
+    python tools/test_tracker.py CONFIG CKPT --dataset got10k \
+        --data-root data/GOT-10k --split test   # results for its server
 
 The model tracks ``--batch`` sequences in lockstep (default: the test
 dataloader's batch size); fps counts frames 1..N-1 over the time spent
@@ -31,7 +37,16 @@ in the fps). Everything goes to ``--work-dir``
 tracker's means, per-sequence figures, curves, per-frame IoUs and flags;
 under ``attributes`` the frame count of each attribute and every tracker's
 AUC on it), ``success.png`` and ``attributes.png`` (grouped bars: one group
-per attribute, one bar per tracker).
+per attribute, one bar per tracker), and with ``--format`` every tracker's
+per-sequence results in that toolkit's layout under
+``results/<format>/<tracker>/`` (:mod:`plugin.tracking.result_files`).
+
+``--dataset`` reads a benchmark's folder (``--data-root``) with its reader
+(:mod:`plugin.datasets.sequences`) and scores it one-pass, as OTB, LaSOT,
+GOT-10k's val split and TrackingNet's train chunks are scored. GOT-10k's
+test split and TrackingNet's TEST chunk give only frame 0's box: no
+figures are printed for them, the results (``--format``, by default the
+dataset's own) go to their evaluation servers.
 
 Shapes: S sequences, N frames each, A attributes.
 """
@@ -56,9 +71,19 @@ from plugin.tracking import (OpenCVTracker, StaticTracker,
                              init_tracker_model, run_sequence)
 from plugin.tracking.contrib_tracker import (check_contrib_dir,
                                              run_contrib_tracker)
+from plugin.tracking.result_files import OPE_WRITERS, per_frame_times
 from plugin.utils.cli import add_common_args, load_config, parse_args
 
 BASELINES = ('static', 'mil', 'csrt', 'kcf', 'untrained')
+# --dataset: each benchmark's reader, its default split and its result
+# layout (--split fills the reader's split argument: TrackingNet's is a
+# chunk, TEST or TRAIN_k)
+STANDARD_DATASETS = dict(
+    got10k=(dict(type='plugin.GOT10kReader'), 'split', 'val'),
+    lasot=(dict(type='plugin.LaSOTReader'), 'split', 'test'),
+    trackingnet=(dict(type='plugin.TrackingNetReader'), 'chunks', 'TEST'),
+    otb=(dict(type='plugin.OTBReader'), None, None),
+    vot=(dict(type='plugin.VOTReader'), None, None))
 # the baselines that need opencv-contrib -> their cv2.Tracker<kind>
 CONTRIB_BASELINES = dict(csrt='CSRT', kcf='KCF')
 
@@ -92,17 +117,74 @@ def get_args() -> argparse.Namespace:
         '--per-sequence',
         action='store_true',
         help='print a table of every sequence')
+    parser.add_argument(
+        '--dataset',
+        choices=sorted(STANDARD_DATASETS),
+        help="a benchmark's folder (--data-root) instead of the config's "
+        'test split')
+    parser.add_argument('--data-root', help="the benchmark's folder")
+    parser.add_argument(
+        '--split',
+        help='GOT-10k: train, val (default) or test; LaSOT: test (default), '
+        'train or all; TrackingNet: TEST (default) or TRAIN_k')
+    parser.add_argument(
+        '--format',
+        choices=sorted(OPE_WRITERS),
+        help="also write the results in this toolkit's layout")
     add_common_args(parser)
-    return parse_args(parser)
+    args = parse_args(parser)
+    if (args.dataset is None) != (args.data_root is None):
+        parser.error('--dataset and --data-root go together')
+    if args.split is not None and (
+            args.dataset is None or STANDARD_DATASETS[args.dataset][1] is None):
+        parser.error('--split needs --dataset got10k, lasot or trackingnet')
+    return args
+
+
+def standard_dataset(cfg_dataset: dict, name: str, data_root: str,
+                     split: Optional[str]) -> dict:
+    """The config's test dataset reading a benchmark's folder instead."""
+    reader, key, default = STANDARD_DATASETS[name]
+    reader = dict(reader)
+    if key is not None:
+        value = split or default
+        reader[key] = [value] if key == 'chunks' else value
+    return dict(cfg_dataset, data_root=data_root, ann_file='', reader=reader)
+
+
+def server_only(dataset) -> bool:
+    """Whether no sequence has a box after frame 0 (GOT-10k's test split,
+    TrackingNet's TEST chunk): figures only from the benchmark's server."""
+    return all(
+        not np.isfinite(dataset.get_data_info(i)['gt_bboxes'][1:]).any()
+        for i in range(len(dataset)))
+
+
+def results_saver(writer: Callable,
+                  results_dir: str) -> Callable[[str, list], None]:
+    """``save(tracker name, samples)`` writing a batch's results with
+    ``writer`` under ``results_dir/<tracker name>/``."""
+
+    def save(name: str, samples: list) -> None:
+        out_dir = osp.join(results_dir, name.replace(' ', '_'))
+        for sample in samples:
+            boxes = np.asarray(sample.pred_track_bboxes)
+            writer(out_dir, str(sample.seq_name), boxes,
+                   per_frame_times(sample.track_time, len(boxes)))
+
+    return save
 
 
 def track_all(dataset, batch: int, trackers: Dict[str, Callable],
-              per_sequence: bool) -> Dict[str, OPEMetric]:
+              per_sequence: bool,
+              save: Optional[Callable[[str, list], None]] = None
+              ) -> Dict[str, OPEMetric]:
     """Track every sequence with every tracker and score it.
 
     Each batch of sequences is loaded once and given to every tracker in
     turn; ``track(frames list, samples)`` sets ``pred_track_bboxes`` and
-    ``track_time``, which the tracker's metric reads at once.
+    ``track_time``, which the tracker's metric reads at once (and
+    ``save(tracker name, samples)``, when given, writes to files).
     """
     metrics = {name: OPEMetric(per_sequence=per_sequence) for name in trackers}
     for start in range(0, len(dataset), batch):
@@ -114,6 +196,8 @@ def track_all(dataset, batch: int, trackers: Dict[str, Callable],
             print(f'sequences {start}..{stop - 1} of {len(dataset)}: {name}',
                   flush=True)
             track(frames, samples)
+            if save is not None:
+                save(name, samples)
             metrics[name].process(None, samples)
     return metrics
 
@@ -227,8 +311,19 @@ def main() -> None:
     prepare_datasets(cfg)
     work_dir = args.work_dir or osp.join(cfg.work_dir, 'test_tracker')
     os.makedirs(work_dir, exist_ok=True)
-    dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    dataset_cfg = cfg.test_dataloader.dataset
+    if args.dataset is not None:
+        dataset_cfg = standard_dataset(dataset_cfg, args.dataset,
+                                       args.data_root, args.split)
+    dataset = DATASETS.build(dataset_cfg)
     batch = args.batch or cfg.test_dataloader.get('batch_size', 1)
+    scored = not server_only(dataset)
+    fmt = args.format
+    if fmt is None and not scored:
+        fmt = args.dataset  # the server needs the files
+    results_dir = osp.join(work_dir, 'results', str(fmt))
+    save = None if fmt is None else results_saver(OPE_WRITERS[fmt],
+                                                  results_dir)
 
     trackers = {
         'SiamRPN': model_track(
@@ -248,7 +343,14 @@ def main() -> None:
             trackers[f'OpenCV {kind}'] = contrib_track(
                 kind, args.opencv_contrib)
 
-    metrics = track_all(dataset, batch, trackers, args.per_sequence)
+    metrics = track_all(dataset, batch, trackers, args.per_sequence, save)
+    if save is not None:
+        print(f'{fmt} results, one folder per tracker: {results_dir}')
+    if not scored:
+        print(f'{args.dataset} {args.split or "test"}: only frame 0 is '
+              'annotated, so no figures here; submit the results to the '
+              "benchmark's evaluation server")
+        return
     results = {name: summarise(m) for name, m in metrics.items()}
 
     header = f'{"tracker":<20} {"success":>8} {"prec@20":>8} ' \

@@ -119,3 +119,64 @@ def test_train_test_tracker_resume_demo_and_mim(data_root, tmp_path):
                '--work-dir', mim_dir, '--cfg-options',
                *options(data_root, 1)], str(tmp_path))
     assert osp.exists(osp.join(mim_dir, 'epoch_1.pth')), out[-2000:]
+
+
+def _otb_folder(root):
+    """Two OTB-layout sequences of 4 frames (a bright square moving 2 px a
+    frame on a dark background); 'Pair' has two targets."""
+    import cv2
+    import numpy as np
+    for name, files in (('Square', ['groundtruth_rect.txt']),
+                        ('Pair', ['groundtruth_rect.1.txt',
+                                  'groundtruth_rect.2.txt'])):
+        img_dir = root / name / 'img'
+        img_dir.mkdir(parents=True)
+        lines = []
+        for t in range(4):
+            frame = np.zeros((96, 128, 3), np.uint8)
+            frame[30:50, 40 + 2 * t:60 + 2 * t] = 255
+            cv2.imwrite(str(img_dir / f'{t + 1:04d}.jpg'), frame)
+            lines.append(f'{40 + 2 * t}\t30\t20\t20')
+        for file in files:
+            (root / name / file).write_text('\n'.join(lines) + '\n')
+
+
+def test_standard_dataset_and_result_formats(data_root, tmp_path):
+    """--dataset otb reads an OTB folder and writes OTB's result files;
+    --dataset got10k --split test writes the server's files and no
+    figures."""
+    otb = tmp_path / 'OTB100'
+    _otb_folder(otb)
+    out_dir = tmp_path / 'otb_out'
+    out = run([sys.executable, 'tools/test_tracker.py', CONFIG, 'none',
+               '--dataset', 'otb', '--data-root', str(otb), '--format',
+               'otb', '--baselines', 'static', '--work-dir', str(out_dir),
+               '--cfg-options', *options(data_root, 1)], ROOT)
+    with open(out_dir / 'ope.json') as f:
+        results = json.load(f)['trackers']
+    assert [s['seq_name'] for s in results['SiamRPN']['sequences']] == [
+        'Pair-1', 'Pair-2', 'Square']
+    # the frame-0 box held still: its file repeats frame 0's x,y,w,h
+    static = out_dir / 'results' / 'otb' / 'frame-0_box' / 'Square.txt'
+    assert static.read_text().splitlines() == [
+        '40.0000,30.0000,20.0000,20.0000'] * 4
+    assert len((out_dir / 'results' / 'otb' / 'SiamRPN' /
+                'Pair-2.txt').read_text().splitlines()) == 4
+
+    got = tmp_path / 'GOT-10k' / 'test'
+    folder = got / 'GOT-10k_Test_000001'
+    folder.mkdir(parents=True)
+    for src in sorted((otb / 'Square' / 'img').iterdir()):
+        (folder / f'0000{src.name}').write_bytes(src.read_bytes())
+    (folder / 'groundtruth.txt').write_text('40,30,20,20\n')
+    (got / 'list.txt').write_text('GOT-10k_Test_000001\n')
+    out_dir = tmp_path / 'got_out'
+    out = run([sys.executable, 'tools/test_tracker.py', CONFIG, 'none',
+               '--dataset', 'got10k', '--data-root', str(got.parent),
+               '--split', 'test', '--work-dir', str(out_dir),
+               '--cfg-options', *options(data_root, 1)], ROOT)
+    assert 'no figures here' in out, out[-2000:]
+    assert not (out_dir / 'ope.json').exists()
+    seq = out_dir / 'results' / 'got10k' / 'SiamRPN' / 'GOT-10k_Test_000001'
+    assert sorted(p.name for p in seq.iterdir()) == [
+        'GOT-10k_Test_000001_001.txt', 'GOT-10k_Test_000001_time.txt']
