@@ -20,7 +20,12 @@ are the batched paths against their per-item loops, same model, same run:
   recipe's single data loader worker runs it, against ``--data-baseline``'s
   (the still-image pairs of the earlier recipe, one frame read per pair).
   The pipeline's pairs/s over the training step's says whether one worker
-  keeps up with training (above 1: the loader is not the bottleneck).
+  keeps up with training (above 1: the loader is not the bottleneck);
+* data in a standard layout (``--data-got10k``): the recipe's video pairs
+  (its first training source) read through ``plugin.GOT10kReader`` from the
+  same videos exported in GOT-10k's layout (frames linked), against the
+  same dataset reading ``annotations.json``: the reader's start-up and
+  pairs/s.
 """
 import argparse
 import statistics
@@ -59,6 +64,9 @@ def get_args() -> argparse.Namespace:
         help='config whose training pipeline is the baseline of --data')
     parser.add_argument('--data-items', type=int, default=400,
                         help='pairs timed per pipeline')
+    parser.add_argument('--data-got10k', action='store_true',
+                        help="time the recipe's video pairs read from a "
+                        "GOT-10k-layout export against annotations.json")
     return parser.parse_args()
 
 
@@ -145,6 +153,41 @@ def data_pairs_per_s(config: str, items: int) -> float:
     return items / (time.perf_counter() - start)
 
 
+def got10k_against_json(config: str, items: int) -> None:
+    """Prints the video-pair dataset's load time and pairs/s reading
+    ``annotations.json`` and reading a GOT-10k export of the same videos."""
+    import tempfile
+    from plugin.datasets.check.config import prepare_datasets
+    from plugin.datasets.sequences import AnnotationsJsonReader, export_got10k
+    from plugin.registry import DATASETS
+    cfg = Config.fromfile(config)
+    prepare_datasets(cfg)
+    videos = cfg.train_dataloader.dataset.datasets[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        records = AnnotationsJsonReader(videos.ann_file).read(
+            videos.data_root)
+        export_got10k(records, tmp, 'train')
+        for name, source in (
+                ('annotations.json', {}),
+                ('GOT-10k layout', dict(
+                    data_root=tmp, ann_file='',
+                    reader=dict(type='plugin.GOT10kReader',
+                                split='train')))):
+            start = time.perf_counter()
+            dataset = DATASETS.build(dict(videos, **source))
+            dataset.full_init()
+            loaded = time.perf_counter() - start
+            np.random.seed(0)
+            for i in range(20):  # warm-up
+                dataset[i]
+            start = time.perf_counter()
+            for k in range(items):
+                dataset[k % len(dataset)]
+            rate = items / (time.perf_counter() - start)
+            print(f'video pairs from {name}: {len(records)} sequences '
+                  f'loaded in {loaded * 1000:.0f} ms, {rate:.1f} pairs/s')
+
+
 def main() -> None:
     args = get_args()
     if args.threads:
@@ -178,6 +221,8 @@ def main() -> None:
           f': {batched * 1000:.1f} ms, {args.batch / batched:.1f} pairs/s; '
           f'per-pair correlation loop {looped * 1000:.1f} ms; '
           f'batched x{looped / batched:.2f}')
+    if args.data_got10k:
+        got10k_against_json(args.config, args.data_items)
     if args.data:
         train_rate = args.batch / batched
         for name, config in (('recipe', args.config),

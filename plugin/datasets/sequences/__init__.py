@@ -4,7 +4,7 @@
 """
 from .annotations_json import AnnotationsJsonReader
 from .base import SequenceReader
-from .got10k import GOT10kReader
+from .got10k import GOT10kReader, export_got10k
 from .lasot import LaSOTReader
 from .otb import OTBReader
 from .trackingnet import TrackingNetReader
@@ -12,5 +12,6 @@ from .vot import VOTReader, polygon_to_box
 
 __all__ = [
     'SequenceReader', 'AnnotationsJsonReader', 'GOT10kReader', 'LaSOTReader',
-    'TrackingNetReader', 'OTBReader', 'VOTReader', 'polygon_to_box'
+    'TrackingNetReader', 'OTBReader', 'VOTReader', 'polygon_to_box',
+    'export_got10k'
 ]

@@ -18,8 +18,9 @@ with ``tools/test_tracker.py --format got10k``).
 
 Shapes: N frames of a sequence.
 """
+import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import numpy as np
 
@@ -101,3 +102,49 @@ def _check_count(name: str, what: str, values: np.ndarray,
     if len(values) != len(frames):
         raise ValueError(f'sequence {name}: {len(values)} lines in {what} '
                          f'but {len(frames)} frames')
+
+
+def export_got10k(records: Sequence[dict], out_dir: str,
+                  split: str = 'train') -> str:
+    """Write sequence records in GOT-10k's layout (frames linked, not
+    copied): e.g. the synthetic videos, for a pipeline that expects
+    GOT-10k, or to time :class:`GOT10kReader` against ``annotations.json``.
+
+    Boxes go out as ``x,y,w,h`` (4 decimals); NaN boxes as absent frames
+    (``absence.label`` 1, ``cover.label`` 0, a zero box), other frames with
+    ``cover`` = round(8 x visible), at least 1.
+
+    Returns:
+        str: ``out_dir/split``, which holds ``list.txt``.
+    """
+    root = osp.join(out_dir, split)
+    names = []
+    for seq in records:
+        folder = osp.join(root, seq['name'])
+        os.makedirs(folder, exist_ok=True)
+        for t, frame in enumerate(seq['frames']):
+            link = osp.join(folder,
+                            f'{t + 1:08d}{osp.splitext(frame)[1]}')
+            if not osp.lexists(link):
+                os.symlink(osp.abspath(frame), link)
+        boxes = np.asarray(seq['boxes'], np.float64)
+        absent = ~np.isfinite(boxes).all(1)
+        xywh = np.where(absent[:, None], 0.,
+                        np.concatenate([boxes[:, :2],
+                                        boxes[:, 2:] - boxes[:, :2]], 1))
+        cover = np.where(absent, 0, np.maximum(
+            1, np.rint(_FULL_COVER * np.asarray(seq['visible'])))).astype(int)
+        with open(osp.join(folder, 'groundtruth.txt'), 'w') as f:
+            f.writelines(','.join(f'{v:.4f}' for v in row) + '\n'
+                         for row in xywh)
+        with open(osp.join(folder, 'absence.label'), 'w') as f:
+            f.writelines(f'{int(a)}\n' for a in absent)
+        with open(osp.join(folder, 'cover.label'), 'w') as f:
+            f.writelines(f'{c}\n' for c in cover)
+        if seq.get('target_class'):
+            with open(osp.join(folder, 'meta_info.ini'), 'w') as f:
+                f.write(f'[METAINFO]\nobject_class: {seq["target_class"]}\n')
+        names.append(seq['name'])
+    with open(osp.join(root, 'list.txt'), 'w') as f:
+        f.writelines(n + '\n' for n in names)
+    return root

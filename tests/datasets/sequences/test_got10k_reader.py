@@ -76,3 +76,21 @@ def test_errors_name_the_file(got10k, tmp_path):
     with pytest.raises(ValueError, match='GOT-10k_Train_000002: 2 lines in '
                        'cover.label but 3 frames'):
         GOT10kReader('train').read(got10k)
+
+
+def test_export_round_trip(tmp_path):
+    """Records written in GOT-10k's layout read back the same."""
+    from plugin.datasets.sequences import export_got10k
+    frames = []
+    for t in range(3):
+        frames.append(str(tmp_path / f'f{t}.jpg'))
+        (tmp_path / f'f{t}.jpg').write_bytes(b'')
+    boxes = np.array([[1, 2, 4, 6], [np.nan] * 4, [2.5, 3, 5, 7.25]])
+    seq = dict(name='clip', frames=frames, boxes=boxes,
+               visible=np.array([1., 0., 0.5]), target_class='ring')
+    root = export_got10k([seq], str(tmp_path / 'out'), split='val')
+    assert root == str(tmp_path / 'out' / 'val')
+    (back, ) = GOT10kReader('val').read(str(tmp_path / 'out'))
+    assert back['name'] == 'clip' and back['target_class'] == 'ring'
+    np.testing.assert_array_equal(back['boxes'], boxes.astype(np.float32))
+    assert back['visible'].tolist() == [1.0, 0.0, 0.5]
