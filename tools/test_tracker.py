@@ -48,6 +48,14 @@ test split and TrackingNet's TEST chunk give only frame 0's box: no
 figures are printed for them, the results (``--format``, by default the
 dataset's own) go to their evaluation servers.
 
+``--protocol vot`` (the default with ``--dataset vot``, possible on any
+sequence dataset, the synthetic videos included) runs the model through
+VOT's supervised protocol instead, one sequence at a time
+(:mod:`plugin.tracking.supervised`): re-initialised 5 frames after each
+failure; accuracy (10-frame burn-in), robustness, failures and EAO over
+``--eao-range`` (VOT2018's 100-356 by default) are printed and written to
+``vot.json``, and ``--format vot`` writes VOT's marker files.
+
 Shapes: S sequences, N frames each, A attributes.
 """
 import argparse
@@ -71,7 +79,10 @@ from plugin.tracking import (OpenCVTracker, StaticTracker,
                              init_tracker_model, run_sequence)
 from plugin.tracking.contrib_tracker import (check_contrib_dir,
                                              run_contrib_tracker)
-from plugin.tracking.result_files import OPE_WRITERS, per_frame_times
+from plugin.evaluation.vot import ar_benchmark, expected_average_overlap
+from plugin.tracking.result_files import (OPE_WRITERS, per_frame_times,
+                                          write_vot)
+from plugin.tracking.supervised import gt_regions, track_supervised
 from plugin.utils.cli import add_common_args, load_config, parse_args
 
 BASELINES = ('static', 'mil', 'csrt', 'kcf', 'untrained')
@@ -129,8 +140,21 @@ def get_args() -> argparse.Namespace:
         'train or all; TrackingNet: TEST (default) or TRAIN_k')
     parser.add_argument(
         '--format',
-        choices=sorted(OPE_WRITERS),
-        help="also write the results in this toolkit's layout")
+        choices=sorted(OPE_WRITERS) + ['vot'],
+        help="also write the results in this toolkit's layout (vot: with "
+        '--protocol vot)')
+    parser.add_argument(
+        '--protocol',
+        choices=['ope', 'vot'],
+        help="one-pass (default) or VOT's supervised protocol (the default "
+        'with --dataset vot)')
+    parser.add_argument(
+        '--eao-range',
+        nargs=2,
+        type=int,
+        default=[100, 356],
+        metavar=('LOW', 'HIGH'),
+        help="EAO's sequence-length range (VOT2018's 100 356)")
     add_common_args(parser)
     args = parse_args(parser)
     if (args.dataset is None) != (args.data_root is None):
@@ -138,7 +162,44 @@ def get_args() -> argparse.Namespace:
     if args.split is not None and (
             args.dataset is None or STANDARD_DATASETS[args.dataset][1] is None):
         parser.error('--split needs --dataset got10k, lasot or trackingnet')
+    if args.protocol is None:
+        args.protocol = 'vot' if args.dataset == 'vot' else 'ope'
+    if (args.format == 'vot') != (args.protocol == 'vot') and \
+            args.format is not None:
+        parser.error('--format vot goes with --protocol vot, and only it')
     return args
+
+
+def run_vot(model, dataset, work_dir: str, eao_range, write: bool) -> None:
+    """The model through VOT's supervised protocol on every sequence;
+    prints and writes ``vot.json`` (and VOT's files when ``write``)."""
+    trajectories, regions, bounds = [], [], []
+    for i in range(len(dataset)):
+        frames = dataset[i]['inputs']['frames']
+        info = dataset.get_data_info(i)
+        trajectories.append(
+            track_supervised(model.tracker(), frames, gt_regions(info)))
+        regions.append(gt_regions(info))
+        bounds.append((frames.shape[2], frames.shape[1]))
+        if write:
+            write_vot(osp.join(work_dir, 'results', 'vot', 'SiamRPN'),
+                      info['seq_name'], [
+                          e if np.ndim(e) == 0 else np.concatenate(
+                              [e[:2], np.add(e[:2], e[2:])])
+                          for e in trajectories[-1]])
+    ar = ar_benchmark(trajectories, regions, bounds=bounds)
+    # EAO clips with (W - 1, H - 1), as pysot's EAOBenchmark does
+    eao = expected_average_overlap(
+        trajectories, regions, *eao_range,
+        bounds=[(w - 1, h - 1) for w, h in bounds])
+    print(f'VOT supervised protocol, {len(dataset)} sequences: accuracy '
+          f'{ar.accuracy:.3f}, robustness {ar.robustness:.3f} (failures '
+          f'per 100 frames), {ar.lost_number} failures, EAO {eao:.3f} '
+          f'(lengths {eao_range[0]}-{eao_range[1]})')
+    with open(osp.join(work_dir, 'vot.json'), 'w') as f:
+        json.dump(dict(accuracy=ar.accuracy, robustness=ar.robustness,
+                       lost_number=ar.lost_number, eao=eao,
+                       eao_range=list(eao_range)), f, indent=1)
 
 
 def standard_dataset(cfg_dataset: dict, name: str, data_root: str,
@@ -317,6 +378,10 @@ def main() -> None:
                                        args.data_root, args.split)
     dataset = DATASETS.build(dataset_cfg)
     batch = args.batch or cfg.test_dataloader.get('batch_size', 1)
+    if args.protocol == 'vot':
+        run_vot(init_tracker_model(cfg, args.checkpoint, args.device),
+                dataset, work_dir, args.eao_range, args.format == 'vot')
+        return
     scored = not server_only(dataset)
     fmt = args.format
     if fmt is None and not scored:

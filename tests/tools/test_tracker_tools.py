@@ -180,3 +180,25 @@ def test_standard_dataset_and_result_formats(data_root, tmp_path):
     seq = out_dir / 'results' / 'got10k' / 'SiamRPN' / 'GOT-10k_Test_000001'
     assert sorted(p.name for p in seq.iterdir()) == [
         'GOT-10k_Test_000001_001.txt', 'GOT-10k_Test_000001_time.txt']
+
+
+def test_vot_protocol_on_any_dataset(data_root, tmp_path):
+    """--protocol vot on an OTB folder: the figures in vot.json and VOT's
+    marker files (frame 0 is an initialisation)."""
+    otb = tmp_path / 'OTB100'
+    _otb_folder(otb)
+    out_dir = tmp_path / 'vot_out'
+    out = run([sys.executable, 'tools/test_tracker.py', CONFIG, 'none',
+               '--dataset', 'otb', '--data-root', str(otb), '--protocol',
+               'vot', '--format', 'vot', '--eao-range', '1', '4',
+               '--work-dir', str(out_dir),
+               '--cfg-options', *options(data_root, 1)], ROOT)
+    assert 'VOT supervised protocol, 3 sequences' in out, out[-2000:]
+    with open(out_dir / 'vot.json') as f:
+        figures = json.load(f)
+    assert sorted(figures) == ['accuracy', 'eao', 'eao_range', 'lost_number',
+                               'robustness']
+    assert 0 <= figures['eao'] <= 1 and figures['eao_range'] == [1, 4]
+    lines = (out_dir / 'results' / 'vot' / 'SiamRPN' / 'baseline' /
+             'Square' / 'Square_001.txt').read_text().splitlines()
+    assert len(lines) == 4 and lines[0] == '1'
