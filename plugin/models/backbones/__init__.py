@@ -1,3 +1,5 @@
+from .siam_alexnet import SiamAlexNet
 from .siam_convnet import SiamConvNet
+from .siam_resnet import SiamResNet
 
-__all__ = ['SiamConvNet']
+__all__ = ['SiamAlexNet', 'SiamConvNet', 'SiamResNet']

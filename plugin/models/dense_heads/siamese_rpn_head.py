@@ -67,7 +67,9 @@ class SiameseRPNHead(BaseModule):
     Args:
         in_channels (int | Sequence[int]): channels of each level's
             features (one int: one level).
-        feat_channels (int): hidden channels of the depthwise branches.
+        feat_channels (int | Sequence[int]): hidden channels of the
+            depthwise branches (a sequence: one per level, as pysot's
+            ``MultiRPN``, whose level l has ``in_channels[l]``).
         corr (str): ``'depthwise'`` (SiamRPN++) or ``'up_channel'``
             (SiamRPN, seed 001).
         weighted (bool): with several levels, fuse them by learned softmax
@@ -87,7 +89,7 @@ class SiameseRPNHead(BaseModule):
 
     def __init__(self,
                  in_channels: Union[int, Sequence[int]],
-                 feat_channels: int = 256,
+                 feat_channels: Union[int, Sequence[int]] = 256,
                  corr: str = 'depthwise',
                  weighted: bool = True,
                  anchor_generator: ConfigType = dict(
@@ -110,15 +112,20 @@ class SiameseRPNHead(BaseModule):
         if isinstance(in_channels, int):
             in_channels = [in_channels]
         self.num_levels = len(in_channels)
+        if isinstance(feat_channels, int):
+            feat_channels = [feat_channels] * self.num_levels
+        if len(feat_channels) != self.num_levels:
+            raise ValueError(f'{len(feat_channels)} feat_channels for '
+                             f'{self.num_levels} levels')
         self.prior_generator = TASK_UTILS.build(anchor_generator)
         k = self.prior_generator.num_base_anchors
         self.num_base_anchors = k
         self.cls_branches = nn.ModuleList(
-            build_xcorr(corr, c, feat_channels, 2 * k, adjust=False)
-            for c in in_channels)
+            build_xcorr(corr, c, f, 2 * k, adjust=False)
+            for c, f in zip(in_channels, feat_channels))
         self.reg_branches = nn.ModuleList(
-            build_xcorr(corr, c, feat_channels, 4 * k, adjust=True)
-            for c in in_channels)
+            build_xcorr(corr, c, f, 4 * k, adjust=True)
+            for c, f in zip(in_channels, feat_channels))
         self.weighted = weighted and self.num_levels > 1
         if self.weighted:
             self.cls_weight = nn.Parameter(torch.ones(self.num_levels))

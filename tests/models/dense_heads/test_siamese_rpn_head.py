@@ -188,6 +188,20 @@ def test_levels_weighted():
     assert head.cls_weight.requires_grad
 
 
+def test_per_level_hidden_widths():
+    """pysot's MultiRPN: level l's depthwise branches have in_channels[l]
+    hidden channels (its siamrpn_r50_l234_dwxcorr_lt: 128, 256, 512)."""
+    head = SiameseRPNHead([4, 8, 16], feat_channels=[4, 8, 16]).eval()
+    assert [br.conv_kernel[0].out_channels for br in head.cls_branches] == \
+        [4, 8, 16]
+    z = [torch.randn(1, c, 7, 7) for c in (4, 8, 16)]
+    x = [torch.randn(1, c, 15, 15) for c in (4, 8, 16)]
+    cls, reg = head(z, x)
+    assert cls.shape == (1, 10, 9, 9) and reg.shape == (1, 20, 9, 9)
+    with pytest.raises(ValueError, match='feat_channels'):
+        SiameseRPNHead([4, 8], feat_channels=[4, 8, 16])
+
+
 def test_bad_corr():
     with pytest.raises(ValueError, match='corr'):
         SiameseRPNHead(8, corr='fft')

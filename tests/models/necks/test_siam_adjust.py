@@ -1,4 +1,5 @@
 """SiamAdjust: 1 x 1 conv per level, the template's centre cells."""
+import pytest
 import torch
 
 from plugin.models.necks import SiamAdjust
@@ -26,3 +27,25 @@ def test_centre_cells_by_hand():
         expected = (torch.arange(first, first + 7.) - bn.running_mean) / \
             torch.sqrt(bn.running_var + bn.eps)
         assert torch.allclose(out[0, 0, 0], expected)
+
+
+@pytest.mark.parametrize('size, first', [(16, 4), (15, 4), (14, 3)])
+def test_pysot_alignment_by_hand(size, first):
+    """even_align='left': pysot's AdjustLayer, cells (w - 7) // 2 .. + 6
+    on both axes (16: 4..10, left of the middle; odd maps: the centre)."""
+    neck = SiamAdjust([1], 1, center_size=7, even_align='left').eval()
+    torch.nn.init.ones_(neck.convs[0][0].weight)
+    bn = neck.convs[0][1]
+    cols = torch.arange(size, dtype=torch.float32).expand(1, 1, size, size)
+    out = neck([cols])[0]
+    expected = (torch.arange(first, first + 7.) - bn.running_mean) / \
+        torch.sqrt(bn.running_var + bn.eps)
+    assert out.shape[-2:] == (7, 7)
+    assert torch.allclose(out[0, 0, 0], expected)
+    rows = cols.transpose(-1, -2)
+    assert torch.allclose(neck([rows])[0][0, 0, :, 0], expected)
+
+
+def test_bad_alignment():
+    with pytest.raises(ValueError, match='even_align'):
+        SiamAdjust([1], 1, even_align='centre')
