@@ -43,7 +43,6 @@ from mmengine.structures import BaseDataElement
 from torch import nn
 
 from plugin.evaluation import OPEMetric
-from plugin.models.trackers import SiamRPNTracker
 
 __all__ = [
     'OPTIONS', 'DEFAULT_GRID', 'DEFAULT_RANGES', 'Videos', 'grid_settings',
@@ -294,7 +293,7 @@ def evaluate_settings(model: nn.Module,
             name: np.array([settings[k][name] for k, _ in chunk])
             for name in OPTIONS
         }
-        tracker = SiamRPNTracker(model, **dict(model.test_cfg, **options))
+        tracker = model.tracker(**options)
         preds, _ = tracker.track_sequences(
             [videos.frames[s] for _, s in chunk],
             np.stack([_init_box(videos.gt_bboxes[s]) for _, s in chunk]))

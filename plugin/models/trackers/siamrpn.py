@@ -21,8 +21,12 @@ from mmengine.model import BaseModel
 from torch import Tensor
 
 from plugin.registry import MODELS
+from .pysot_crop import PysotCropTracker
 from .siamrpn_tracker import SiamRPNTracker
 from .track_inputs import as_bgr_frames, check_init_box
+
+# test_cfg.crop -> the tracker class that cuts crops that way
+TRACKERS_BY_CROP = dict(exact=SiamRPNTracker, pysot=PysotCropTracker)
 
 # pysot's SiamRPN (AlexNet) tracking options; the configs set their own
 TRACK_DEFAULTS = dict(
@@ -122,9 +126,22 @@ class SiamRPN(BaseModel):
             gaps, dtype=torch.float32, device=cls.device).mean()
         return losses
 
-    def tracker(self) -> SiamRPNTracker:
-        """A tracker over this model with the ``test_cfg`` options."""
-        return SiamRPNTracker(self, **self.test_cfg)
+    def tracker(self, **options) -> SiamRPNTracker:
+        """A tracker over this model with the ``test_cfg`` options, and
+        ``options`` over them.
+
+        ``crop`` (an option, not a tracker argument) picks how crops are
+        cut: ``'exact'`` (default: the continuous window, training's
+        geometry, :class:`SiamRPNTracker`) or ``'pysot'`` (pysot's rounded
+        windows and edge padding, :class:`PysotCropTracker`: pysot's boxes
+        from converted pysot weights, see ``configs/siamrpn/pysot/``).
+        """
+        options = dict(self.test_cfg, **options)
+        crop = options.pop('crop', 'exact')
+        if crop not in TRACKERS_BY_CROP:
+            raise ValueError(f"test_cfg.crop must be one of "
+                             f"{sorted(TRACKERS_BY_CROP)}, got {crop!r}")
+        return TRACKERS_BY_CROP[crop](self, **options)
 
     def predict(self, inputs: dict, data_samples: list) -> list:
         """Track each sequence of the batch from its first gt box.

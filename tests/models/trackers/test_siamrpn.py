@@ -105,3 +105,15 @@ def test_loss_under_autocast_is_fp32_and_finite(model):
     assert all(v.dtype == torch.float32 for v in losses.values())
     assert all(torch.isfinite(v) for v in losses.values())
     sum(losses.values()).backward()
+
+
+def test_tracker_crop_option(model):
+    """test_cfg.crop picks the tracker class; options override test_cfg."""
+    from plugin.models.trackers import PysotCropTracker, SiamRPNTracker
+    tracker = model.tracker()
+    assert type(tracker) is SiamRPNTracker
+    assert type(model.tracker(crop='pysot')) is PysotCropTracker
+    assert model.tracker(lr=0.5).lr == 0.5
+    with pytest.raises(ValueError, match="test_cfg.crop must be one of "
+                       r"\['exact', 'pysot'\], got 'round'"):
+        model.tracker(crop='round')
