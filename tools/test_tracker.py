@@ -42,7 +42,9 @@ per-sequence results in that toolkit's layout under
 ``results/<format>/<tracker>/`` (:mod:`plugin.tracking.result_files`).
 
 ``--dataset`` reads a benchmark's folder (``--data-root``) with its reader
-(:mod:`plugin.datasets.sequences`) and scores it one-pass, as OTB, LaSOT,
+(:mod:`plugin.datasets.sequences`), one video at a time by default (each
+is loaded whole: ``--batch`` for more in lockstep where memory allows),
+and scores it one-pass, as OTB, LaSOT,
 GOT-10k's val split and TrackingNet's train chunks are scored. GOT-10k's
 test split and TrackingNet's TEST chunk give only frame 0's box: no
 figures are printed for them, the results (``--format``, by default the
@@ -377,7 +379,10 @@ def main() -> None:
         dataset_cfg = standard_dataset(dataset_cfg, args.dataset,
                                        args.data_root, args.split)
     dataset = DATASETS.build(dataset_cfg)
-    batch = args.batch or cfg.test_dataloader.get('batch_size', 1)
+    # a benchmark's videos are loaded whole (hundreds to thousands of
+    # frames): one at a time unless --batch says otherwise
+    batch = args.batch or (1 if args.dataset else
+                           cfg.test_dataloader.get('batch_size', 1))
     if args.protocol == 'vot':
         run_vot(init_tracker_model(cfg, args.checkpoint, args.device),
                 dataset, work_dir, args.eao_range, args.format == 'vot')
