@@ -136,3 +136,18 @@ def test_shapes_recipe_and_its_ablation_steps():
         assert cfg.model == recipe.model
         assert cfg.train_cfg == recipe.train_cfg
         assert cfg.val_dataloader == recipe.val_dataloader
+
+
+@pytest.mark.parametrize('name, epochs', [('siamrpn_shapes_3x.py', 18),
+                                          ('siamrpn_shapes_narrow.py', 12)])
+def test_longer_ablations_stretch_the_whole_schedule(name, epochs):
+    """The 3x and narrow ablations: the cosine runs over all their epochs
+    (a max_epochs override alone would leave the base's 6), validation
+    on the last 3, and the narrow net's head takes its last stage's
+    width."""
+    cfg = Config.fromfile('configs/siamrpn/ablation/' + name)
+    assert cfg.train_cfg.max_epochs == epochs
+    assert cfg.train_cfg.val_begin == epochs - 2
+    cosine = cfg.param_scheduler[1]
+    assert (cosine.T_max, cosine.end) == (epochs, epochs)
+    assert cfg.model.head.in_channels == cfg.model.backbone.channels[-1]
