@@ -22,19 +22,12 @@
 #     0.05, WINDOW_INFLUENCE 0.42, LR 0.38
 # Geometry: 15 x 15 template maps (the neck keeps the centre 7 x 7), 31 x 31
 # search maps; the 3 x 3 convs of the head make 5 x 5 kernels and 29 x 29
-# maps: 25 x 25 scores. pysot feeds BGR pixels in 0..255, not normalised:
-# so does the data preprocessor here. Tracking differs from pysot's only in
-# the crops (see siamrpn_alex_dwxcorr.py). For tracking with converted
-# weights: pysot's training recipe is not reproduced here.
-_base_ = '../../_base_/siamrpn.py'
-
-template_size = 127  # TRACK.EXEMPLAR_SIZE
-search_size = 255  # TRACK.INSTANCE_SIZE
+# maps: 25 x 25 scores. The input (BGR 0..255), anchors, template size and
+# pysot's crops come from configs/_base_/siamrpn_pysot.py. For tracking
+# with converted weights: pysot's training recipe is not reproduced here.
+_base_ = '../../_base_/siamrpn_pysot.py'
 
 model = dict(
-    # pysot: BGR, 0..255, no mean / std
-    data_preprocessor=dict(
-        _delete_=True, type='plugin.SiamDataPreprocessor', bgr_to_rgb=False),
     backbone=dict(type='plugin.SiamResNet', depth=50, used_layers=(2, 3, 4)),
     neck=dict(
         type='plugin.SiamAdjust',
@@ -54,13 +47,7 @@ model = dict(
             ratios=(0.33, 0.5, 1., 2., 3.),  # ANCHOR.RATIOS
             scales=(8., ))),  # ANCHOR.SCALES
     test_cfg=dict(
-        # pysot's crops (rounded windows, edge padding): pysot's boxes from
-        # its weights (plugin/models/trackers/pysot_crop.py)
-        crop='pysot',
-        template_size=template_size,
-        search_size=search_size,
-        context_amount=0.5,  # TRACK.CONTEXT_AMOUNT
+        search_size=255,  # TRACK.INSTANCE_SIZE
         penalty_k=0.05,  # TRACK.PENALTY_K
         window_influence=0.42,  # TRACK.WINDOW_INFLUENCE
-        lr=0.38,  # TRACK.LR
-        min_size=10.))  # pysot's _bbox_clip: sides of at least 10 px
+        lr=0.38))  # TRACK.LR
