@@ -185,10 +185,7 @@ def run_vot(model, dataset, work_dir: str, eao_range, write: bool) -> None:
         bounds.append((frames.shape[2], frames.shape[1]))
         if write:
             write_vot(osp.join(work_dir, 'results', 'vot', 'SiamRPN'),
-                      info['seq_name'], [
-                          e if np.ndim(e) == 0 else np.concatenate(
-                              [e[:2], np.add(e[:2], e[2:])])
-                          for e in trajectories[-1]])
+                      info['seq_name'], trajectories[-1])
     ar = ar_benchmark(trajectories, regions, bounds=bounds)
     # EAO clips with (W - 1, H - 1), as pysot's EAOBenchmark does
     eao = expected_average_overlap(

@@ -12,9 +12,11 @@ read, one writer per layout (``tools/test_tracker.py --format``).
   experiment as pysot writes it: ``1`` at an initialisation, ``2`` at a
   failure, ``0`` for the skipped frames, else ``x,y,w,h``.
 
-Boxes come in as xyxy (continuous pixels) and go out as ``x, y, w, h`` with
-``w = x2 - x1``, the inverse of :func:`plugin.datasets.sequences.base.
-xywh_to_xyxy`. Values are written with 4 decimals.
+One-pass boxes come in as xyxy (continuous pixels) and go out as ``x, y,
+w, h`` with ``w = x2 - x1`` (:func:`plugin.datasets.sequences.base.
+xyxy_to_xywh`); VOT's trajectories hold ``x, y, w, h`` regions already
+(:func:`plugin.evaluation.vot.supervised_trajectory`) and go out as they
+are. Values are written with 4 decimals.
 
 Shapes: N frames of a sequence.
 """
@@ -24,14 +26,15 @@ from typing import Callable, Dict, Optional, Sequence, Union
 
 import numpy as np
 
+from plugin.datasets.sequences.base import xyxy_to_xywh
+
 Marker = int  # VOT's 1 (init), 2 (failure) or 0 (skipped)
 
 
-def _xywh_lines(boxes: np.ndarray) -> str:
-    """(N, 4) xyxy -> ``x,y,w,h`` lines."""
-    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
-    xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], 1)
-    return ''.join(','.join(f'{v:.4f}' for v in row) + '\n' for row in xywh)
+def _xywh_lines(xywh: np.ndarray) -> str:
+    """(N, 4) ``x, y, w, h`` -> ``x,y,w,h`` lines."""
+    return ''.join(','.join(f'{v:.4f}' for v in row) + '\n'
+                   for row in np.asarray(xywh, np.float64).reshape(-1, 4))
 
 
 def _write(path: str, text: str) -> str:
@@ -45,7 +48,8 @@ def write_otb(out_dir: str, name: str, boxes: np.ndarray,
               times: Optional[np.ndarray] = None) -> str:
     """OTB's, LaSOT's and TrackingNet's ``<name>.txt`` (``times`` unused:
     those toolkits take no timing); returns the file's path."""
-    return _write(osp.join(out_dir, f'{name}.txt'), _xywh_lines(boxes))
+    return _write(osp.join(out_dir, f'{name}.txt'),
+                  _xywh_lines(xyxy_to_xywh(boxes)))
 
 
 def write_got10k(out_dir: str, name: str, boxes: np.ndarray,
@@ -57,19 +61,21 @@ def write_got10k(out_dir: str, name: str, boxes: np.ndarray,
     if times is not None:
         _write(osp.join(folder, f'{name}_time.txt'),
                ''.join(f'{t:.6f}\n' for t in np.asarray(times, float)))
-    return _write(osp.join(folder, f'{name}_001.txt'), _xywh_lines(boxes))
+    return _write(osp.join(folder, f'{name}_001.txt'),
+                  _xywh_lines(xyxy_to_xywh(boxes)))
 
 
 def write_vot(out_dir: str, name: str,
               trajectory: Sequence[Union[Marker, np.ndarray]]) -> str:
     """VOT's supervised-experiment file: per frame a marker (1, 2, 0) or an
-    xyxy box; returns its path."""
+    ``x, y, w, h`` region, as the trajectory holds them; returns its
+    path."""
     lines = []
     for entry in trajectory:
         if np.ndim(entry) == 0:
             lines.append(f'{int(entry)}\n')
         else:
-            lines.append(_xywh_lines(np.asarray(entry)[None]))
+            lines.append(_xywh_lines(entry))
     return _write(osp.join(out_dir, 'baseline', name, f'{name}_001.txt'),
                   ''.join(lines))
 

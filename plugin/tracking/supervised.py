@@ -9,6 +9,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from plugin.datasets.sequences.base import xywh_to_xyxy, xyxy_to_xywh
 from plugin.datasets.sequences.vot import polygon_to_box
 from plugin.evaluation.vot import supervised_trajectory
 
@@ -20,7 +21,7 @@ def region_to_box(region: np.ndarray) -> np.ndarray:
     region = np.asarray(region, np.float64)
     if region.size == 8:
         return polygon_to_box(region[None])[0].astype(np.float64)
-    return np.concatenate([region[:2], region[:2] + region[2:4]])
+    return xywh_to_xyxy(region[:4])[0]
 
 
 def track_supervised(tracker, frames: np.ndarray,
@@ -44,7 +45,7 @@ def track_supervised(tracker, frames: np.ndarray,
 
     def track(idx: int) -> np.ndarray:
         box = tracker.track([frames[idx]])[0][0]
-        return np.concatenate([box[:2], box[2:] - box[:2]])
+        return xyxy_to_xywh(box)[0]
 
     return supervised_trajectory(len(frames), gt_regions, init, track,
                                  bounds=(width, height))
@@ -56,5 +57,4 @@ def gt_regions(info: dict) -> np.ndarray:
     polygons: Optional[np.ndarray] = info.get('polygons')
     if polygons is not None:
         return np.asarray(polygons, np.float64)
-    boxes = np.asarray(info['gt_bboxes'], np.float64)
-    return np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], 1)
+    return xyxy_to_xywh(info['gt_bboxes'])

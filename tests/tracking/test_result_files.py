@@ -29,7 +29,9 @@ def test_got10k(tmp_path):
 
 
 def test_vot_markers(tmp_path):
-    write_vot(str(tmp_path), 'ants1', [1, BOXES[1], 2, 0, 0, 0, 0, 1])
+    # the trajectory's regions are x, y, w, h (BOXES[1] as such)
+    write_vot(str(tmp_path), 'ants1',
+              [1, (11.5, 20., 30., 41.25), 2, 0, 0, 0, 0, 1])
     text = (tmp_path / 'baseline' / 'ants1' / 'ants1_001.txt').read_text()
     assert text.splitlines() == [
         '1', '11.5000,20.0000,30.0000,41.2500', '2', '0', '0', '0', '0', '1']

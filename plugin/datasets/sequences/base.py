@@ -111,10 +111,29 @@ def read_flags(path: str, num_frames: int) -> np.ndarray:
 
 
 def xywh_to_xyxy(boxes: np.ndarray) -> np.ndarray:
-    """(N, 4) ``x, y, w, h`` -> float32 ``x1, y1, x2, y2``."""
+    """(N, 4) ``x, y, w, h`` -> float64 ``x1, y1, x2, y2``."""
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     return np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]],
-                          axis=1).astype(np.float32)
+                          axis=1)
+
+
+def xyxy_to_xywh(boxes: np.ndarray) -> np.ndarray:
+    """(N, 4) ``x1, y1, x2, y2`` -> float64 ``x, y, w, h`` (the inverse
+    of :func:`xywh_to_xyxy`, for the result files and VOT's regions)."""
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    return np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]],
+                          axis=1)
+
+
+def annotated_boxes(gt: np.ndarray, num_frames: int) -> np.ndarray:
+    """(N, 4) float32 xyxy boxes of a sequence from its gt file's boxes:
+    all of them, or, where the file has one line (the test splits of
+    GOT-10k and TrackingNet), frame 0's and NaN after."""
+    if len(gt) != 1:
+        return np.asarray(gt, np.float32)
+    boxes = np.full((num_frames, 4), np.nan, np.float32)
+    boxes[0] = gt[0]
+    return boxes
 
 
 def frame_number(name: str) -> int:

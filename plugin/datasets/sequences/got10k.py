@@ -25,8 +25,9 @@ from typing import Dict, List, Sequence
 import numpy as np
 
 from plugin.registry import SEQUENCE_READERS
-from .base import (SequenceReader, list_frames, read_list, read_numbers,
-                   record, require, xywh_to_xyxy)
+from .base import (SequenceReader, annotated_boxes, list_frames, read_list,
+                   read_numbers, record, require, xywh_to_xyxy,
+                   xyxy_to_xywh)
 
 #: cover.label's top value: the whole target visible (8 eighths)
 _FULL_COVER = 8.0
@@ -66,11 +67,7 @@ class GOT10kReader(SequenceReader):
             gt = read_numbers(
                 require(osp.join(folder, 'groundtruth.txt'), 'groundtruth'),
                 4)
-            boxes = np.full((len(frames), 4), np.nan, np.float32)
-            if len(gt) == 1:  # the test split: frame 0 only
-                boxes[0] = xywh_to_xyxy(gt)[0]
-            else:
-                boxes = xywh_to_xyxy(gt)
+            boxes = annotated_boxes(xywh_to_xyxy(gt), len(frames))
             absent = visible = None
             if osp.exists(osp.join(folder, 'absence.label')):
                 absence = read_numbers(osp.join(folder, 'absence.label'),
@@ -129,9 +126,7 @@ def export_got10k(records: Sequence[dict], out_dir: str,
                 os.symlink(osp.abspath(frame), link)
         boxes = np.asarray(seq['boxes'], np.float64)
         absent = ~np.isfinite(boxes).all(1)
-        xywh = np.where(absent[:, None], 0.,
-                        np.concatenate([boxes[:, :2],
-                                        boxes[:, 2:] - boxes[:, :2]], 1))
+        xywh = np.where(absent[:, None], 0., xyxy_to_xywh(boxes))
         cover = np.where(absent, 0, np.maximum(
             1, np.rint(_FULL_COVER * np.asarray(seq['visible'])))).astype(int)
         with open(osp.join(folder, 'groundtruth.txt'), 'w') as f:

@@ -17,11 +17,9 @@ import os.path as osp
 import re
 from typing import List, Optional, Sequence
 
-import numpy as np
-
 from plugin.registry import SEQUENCE_READERS
-from .base import (SequenceReader, list_frames, read_numbers, record,
-                   require, xywh_to_xyxy)
+from .base import (SequenceReader, annotated_boxes, list_frames,
+                   read_numbers, record, require, xywh_to_xyxy)
 
 
 @SEQUENCE_READERS.register_module()
@@ -57,10 +55,6 @@ class TrackingNetReader(SequenceReader):
                 frames = list_frames(osp.join(data_root, chunk, 'frames',
                                               name))
                 gt = xywh_to_xyxy(read_numbers(osp.join(anno_dir, file), 4))
-                boxes = np.full((len(frames), 4), np.nan, np.float32)
-                if len(gt) == 1:  # TEST: frame 0 only
-                    boxes[0] = gt[0]
-                else:
-                    boxes = gt
-                records.append(record(name, frames, boxes))
+                records.append(record(name, frames,
+                                      annotated_boxes(gt, len(frames))))
         return records

@@ -31,7 +31,7 @@ import numpy as np
 
 from plugin.registry import SEQUENCE_READERS
 from .base import (SequenceReader, list_frames, read_flags, read_list,
-                   read_numbers, record, require)
+                   read_numbers, record, require, xywh_to_xyxy)
 
 
 def polygon_to_box(polygons: np.ndarray) -> np.ndarray:
@@ -83,8 +83,7 @@ class VOTReader(SequenceReader):
             regions = read_numbers(osp.join(folder, 'groundtruth.txt'))
             if regions.shape[1] == 4:
                 polygons = rect_to_polygon(regions)
-                boxes = np.concatenate(
-                    [regions[:, :2], regions[:, :2] + regions[:, 2:]], 1)
+                boxes = xywh_to_xyxy(regions)
             elif regions.shape[1] == 8:
                 polygons, boxes = regions, polygon_to_box(regions)
             else:
