@@ -179,9 +179,9 @@ def run_vot(model, dataset, work_dir: str, eao_range, write: bool) -> None:
     for i in range(len(dataset)):
         frames = dataset[i]['inputs']['frames']
         info = dataset.get_data_info(i)
-        trajectories.append(
-            track_supervised(model.tracker(), frames, gt_regions(info)))
         regions.append(gt_regions(info))
+        trajectories.append(
+            track_supervised(model.tracker(), frames, regions[-1]))
         bounds.append((frames.shape[2], frames.shape[1]))
         if write:
             write_vot(osp.join(work_dir, 'results', 'vot', 'SiamRPN'),
