@@ -17,10 +17,12 @@ are the batched paths against their per-item loops, same model, same run:
   (320 x 240) tracked in lockstep, against the same sequences one by one;
 * data (``--data``): the config's training pipeline (loading, crops,
   augmentations, packing) item by item in this one process, as the
-  recipe's single data loader worker runs it, against ``--data-baseline``'s
-  (the still-image pairs of the earlier recipe, one frame read per pair).
-  The pipeline's pairs/s over the training step's says whether one worker
-  keeps up with training (above 1: the loader is not the bottleneck);
+  shapes recipe loads it (in the main process, ``num_workers=0``), against
+  ``--data-baseline``'s (the still-image pairs, one frame read per pair,
+  no augmentations). The pipeline's pairs/s over the training step's is
+  how many steps' worth of pairs it makes in one step's time: with the
+  data in the main process, loading adds 1 / that ratio to a step's
+  time; with a loader worker, above 1 means the worker keeps up;
 * data in a standard layout (``--data-got10k``): the recipe's video pairs
   (its first training source) read through ``plugin.GOT10kReader`` from the
   same videos exported in GOT-10k's layout (frames linked), against the
