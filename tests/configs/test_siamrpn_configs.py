@@ -157,9 +157,9 @@ def test_schedules_stretch_over_all_epochs(name, epochs):
 def test_wide_ablation_is_the_earlier_recipe():
     """ablation/siamrpn_shapes_wide.py keeps the recipe the 10 min 19 s /
     0.575 figures came from: the wide net, 16 pairs a step from one
-    loader worker, 6 epochs, its own tuned window influence; and nothing
-    else differs from today's recipe (the 3x and narrow runs build on
-    it)."""
+    loader worker, 6 epochs, its own tuned window influence; with today's
+    recipe's training data, labels and anchors (the 3x and narrow runs
+    build on it)."""
     recipe = Config.fromfile('configs/siamrpn/siamrpn_shapes.py')
     wide = Config.fromfile('configs/siamrpn/ablation/siamrpn_shapes_wide.py')
     assert wide.model.backbone.channels == (24, 48, 96, 96)
