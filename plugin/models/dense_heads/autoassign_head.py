@@ -24,8 +24,16 @@ from mmdet.models.losses import GIoULoss
 from mmdet.utils import InstanceList, OptInstanceList
 from torch import Tensor
 
-from plugin.models.losses import (autoassign_confidences, autoassign_pos_loss,
-                                  autoassign_pos_weights, pairwise_giou)
+from plugin.models.losses import (autoassign_confidences,
+                                  autoassign_pair_confidences,
+                                  autoassign_pair_pos_loss,
+                                  autoassign_pos_loss, autoassign_pos_weights,
+                                  pairwise_giou)
+from plugin.models.task_modules.assigners.overlap_bands import (
+    band_max_ious, overlap_bands)
+from plugin.models.task_modules.assigners.point_windows import (
+    covered_points, inside_windows, level_grids, topk_candidates,
+    window_counts, window_pairs)
 from plugin.models.utils import (BatchGT, connected_zero, fp32_no_autocast,
                                  levels_to_batch, mean_over_ranks,
                                  stack_batch_gt)
@@ -33,6 +41,20 @@ from plugin.registry import MODELS, TASK_UTILS
 
 # Clamp of the centre loss' denominator, as in mmdet.
 EPS = 1e-12
+# assign_mode='auto' takes the window path from AUTO_MIN_TRIPLES_CPU
+# (image, point, gt) triples B P G on the CPU. Measured with
+# ``bench/bench_autoassign.py --crossover`` (2 cores,
+# docs/autoassign.md#windows), the window path was the faster at every
+# size: 1.15-1.2x at 27k-440k triples, 2.0x at 650k, 3.1-3.7x from 2.6M.
+# Below the threshold the dense path keeps mmdet's numbers bitwise (the
+# window path sums each gt's terms in another order: float noise, which
+# grows where a gradient nearly cancels) for at most a few ms. On a GPU
+# (not measured yet) from AUTO_MIN_TRIPLES: below, the dense path's planes
+# are small and it needs no host read, where the window path reads its
+# pair counts and launches a few hundred small kernels.
+AUTO_MIN_TRIPLES_CPU = 1 << 19
+AUTO_MIN_TRIPLES = 1 << 21
+ASSIGN_MODES = ('auto', 'window', 'dense')
 
 
 class PairTerms(NamedTuple):
@@ -111,6 +133,14 @@ class AutoAssignHead(MMDetAutoAssignHead):
         neg_loss_weight (float): weight of the negative loss (paper: 0.75).
         center_loss_weight (float): weight of the centre-prior loss
             (paper: 0.75).
+        assign_mode (str): how the loss finds each gt's points: ``'dense'``
+            (every (point, gt) pair, B P G, as mmdet), ``'window'`` (only
+            the points inside each box, on each level's grid: memory and
+            work follow the pairs, see :mod:`plugin.models.task_modules.
+            assigners.point_windows`; one host read) or ``'auto'``
+            (default: the window path from ``AUTO_MIN_TRIPLES_CPU`` B P G
+            on the CPU, ``AUTO_MIN_TRIPLES`` on other devices).
+            The losses and gradients are the same to float rounding.
         **kwargs: as ``*args``.
     """
 
@@ -122,6 +152,12 @@ class AutoAssignHead(MMDetAutoAssignHead):
                  neg_loss_weight: float = 0.75,
                  center_loss_weight: float = 0.75,
                  **kwargs) -> None:
+        # a keyword of its own, read from **kwargs so that the signature
+        # stays mmdet's
+        assign_mode = kwargs.pop('assign_mode', 'auto')
+        if assign_mode not in ASSIGN_MODES:
+            raise ValueError(f'assign_mode must be one of {ASSIGN_MODES}, '
+                             f'got {assign_mode!r}')
         super().__init__(
             *args,
             force_topk=force_topk,
@@ -141,6 +177,7 @@ class AutoAssignHead(MMDetAutoAssignHead):
                 strides=self.strides))
         self.assigner = TASK_UTILS.build(
             dict(type='plugin.AutoAssignAssigner'))
+        self.assign_mode = assign_mode
 
     @fp32_no_autocast
     def loss_by_feat(
@@ -169,6 +206,13 @@ class AutoAssignHead(MMDetAutoAssignHead):
             dict[str, Tensor]: ``loss_pos``, ``loss_neg``, ``loss_center``.
         """
         assert len(cls_scores) == len(bbox_preds) == len(objectnesses)
+        num_points = sum(f.shape[-2] * f.shape[-1] for f in cls_scores)
+        if self.uses_windows(cls_scores[0].device.type,
+                             len(batch_gt_instances), num_points,
+                             max((len(g) for g in batch_gt_instances),
+                                 default=0)):
+            return self._window_loss(cls_scores, bbox_preds, objectnesses,
+                                     batch_gt_instances)
         t = self._pair_terms(cls_scores, bbox_preds, objectnesses,
                              batch_gt_instances)
         gt = t.gt
@@ -210,6 +254,150 @@ class AutoAssignHead(MMDetAutoAssignHead):
             loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
             loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
             loss_center=loss_center * self.center_loss_weight)
+
+    def uses_windows(self, device_type: str, num_imgs: int, num_points: int,
+                     num_gts: int) -> bool:
+        """Whether the loss takes the window path.
+
+        Never without gts (nothing to list); with ``assign_mode='auto'``,
+        from ``AUTO_MIN_TRIPLES_CPU`` B P G on the CPU and
+        ``AUTO_MIN_TRIPLES`` elsewhere.
+
+        Args:
+            device_type (str): the outputs' device type.
+            num_imgs, num_points, num_gts (int): B, P and G (padded).
+        """
+        if num_gts == 0 or self.assign_mode == 'dense':
+            return False
+        if self.assign_mode == 'window':
+            return True
+        least = AUTO_MIN_TRIPLES_CPU if device_type == 'cpu' else \
+            AUTO_MIN_TRIPLES
+        return num_imgs * num_points * num_gts >= least
+
+    def _window_loss(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
+                     objectnesses: List[Tensor],
+                     batch_gt_instances: InstanceList) -> Dict[str, Tensor]:
+        """:meth:`loss_by_feat` over the listed (gt, point) pairs of each
+        box's windows (T pairs) instead of B P G planes: the same terms,
+        values and normalisers.
+
+        Per pair: the centre prior, L_loc and P+, the positive weights (sums
+        over each gt's contiguous pairs); per point in a pair: the best IoU
+        of its predicted box with any gt (as mmdet, over the gts whose x
+        range can overlap the box: :mod:`.overlap_bands`, no gradient); per
+        point: the (B, P, C) negative weights and loss, as the dense path.
+        One host read: the numbers of pairs and of band pairs.
+        """
+        device = cls_scores[0].device
+        featmap_sizes = [f.shape[-2:] for f in cls_scores]
+        level_points = self.prior_generator.grid_priors(
+            featmap_sizes, dtype=torch.float32, device=device)
+        points = torch.cat(level_points)  # (P, 2)
+        point_strides = torch.cat([
+            points.new_full((len(p), ), float(s))
+            for p, s in zip(level_points, self.strides)
+        ])  # (P,)
+        cls_score = levels_to_batch(cls_scores)  # (B, P, C)
+        bbox_pred = levels_to_batch(bbox_preds)  # (B, P, 4)
+        objectness = levels_to_batch(objectnesses)  # (B, P, 1)
+        num_imgs, num_points, num_classes = cls_score.shape
+        gt = stack_batch_gt(batch_gt_instances, device,
+                            num_classes=self.num_classes)
+        pred_bboxes = self.bbox_coder.decode(
+            points[None].expand(num_imgs, -1, -1), bbox_pred)  # (B, P, 4)
+
+        grids = level_grids(level_points, featmap_sizes, self.strides)
+        windows = inside_windows(grids, gt.bboxes, gt.valid)  # (B, G, L, 4)
+        centers = (gt.bboxes[..., :2] + gt.bboxes[..., 2:]) / 2
+        centers, labels = centers.reshape(-1, 2), gt.labels.reshape(-1)
+        extra = extra_counts = None
+        if self.center_prior.force_topk:
+            extra, extra_counts = self._window_topk(grids, windows, points,
+                                                    point_strides, centers,
+                                                    labels, gt.valid)
+        # the IoU term needs each used point's best IoU with any gt: over
+        # the band of gts that can overlap its predicted box
+        used = covered_points(grids, windows, num_points, extra,
+                              extra_counts)  # (B, P)
+        bands = overlap_bands(pred_bboxes.detach(), gt.bboxes, gt.valid,
+                              used)
+        # the one host read: the numbers of pairs and of band pairs
+        num_pairs, num_band_pairs = torch.stack([
+            window_counts(windows, extra_counts).sum(),
+            bands.counts.sum()
+        ]).tolist()
+        pairs = window_pairs(grids, windows, num_points, extra, extra_counts,
+                             total=num_pairs)
+        pair_labels = labels.index_select(0, pairs.gt)
+        center_prior = self.center_prior.pair_prior(
+            points.index_select(0, pairs.point),
+            point_strides.index_select(0, pairs.point),
+            centers.index_select(0, pairs.gt), pair_labels)  # (T,)
+        loss_loc = self._aligned_loc_loss(
+            pred_bboxes.reshape(-1, 4).index_select(0, pairs.flat),
+            gt.bboxes.reshape(-1, 4).index_select(0, pairs.gt))  # (T,)
+        best_ious = band_max_ious(pred_bboxes.detach(), gt.bboxes, bands,
+                                  num_band_pairs)  # (B, P)
+        neg_weights = self.assigner.pair_negative_weights(
+            best_ious, pairs.gt, pairs.flat, gt.labels, num_classes)
+
+        pos_avg_factor = mean_over_ranks(bbox_pred.new_tensor(
+            sum(gt.num_gts)))
+        neg_avg_factor = mean_over_ranks(center_prior.detach().sum())
+        loss_neg, p_cls = autoassign_pair_confidences(
+            cls_score, objectness, neg_weights, pairs.flat, pair_labels)
+        p_pos = p_cls * torch.exp(-loss_loc)
+        loss_pos = autoassign_pair_pos_loss(p_pos, center_prior,
+                                            pairs.counts, gt.valid)
+        prior_sum = torch.segment_reduce(
+            center_prior, 'sum', lengths=pairs.image_counts)  # (B,)
+        img_num_gts = prior_sum.new_tensor(gt.num_gts)
+        loss_center = torch.where(pairs.image_counts > 0,
+                                  img_num_gts / prior_sum.clamp(min=EPS),
+                                  prior_sum * 0).mean()
+        return dict(
+            loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
+            loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
+            loss_center=loss_center * self.center_loss_weight)
+
+    def _window_topk(self, grids, windows: Tensor, points: Tensor,
+                     point_strides: Tensor, centers: Tensor, labels: Tensor,
+                     valid: Tensor) -> Tuple[Tensor, Tensor]:
+        """``force_topk`` on the window path: per gt its ``topk`` points of
+        highest prior among :func:`topk_candidates` (increasing point
+        order), and how many it takes: ``topk`` if its windows are empty,
+        else 0. Returns (B G, K) and (B G,) int64."""
+        num_points = len(points)
+        k = min(self.center_prior.topk, num_points)
+        with torch.no_grad():
+            cand = topk_candidates(grids, centers,
+                                   self.center_prior.mean[labels], k)
+            num = cand.size(1)
+            flat = cand.reshape(-1)
+            prior = self.center_prior.pair_prior(
+                points.index_select(0, flat),
+                point_strides.index_select(0, flat),
+                centers.repeat_interleave(num, dim=0),
+                labels.repeat_interleave(num)).view(-1, num)
+            top = prior.topk(k, dim=1).indices
+            extra = cand.gather(1, top).sort(dim=1).values
+        empty = (windows[..., 1] * windows[..., 3]).sum(-1).reshape(-1) == 0
+        extra_counts = (empty & valid.reshape(-1)).long() * k
+        return extra, extra_counts
+
+    def _aligned_loc_loss(self, pred_bboxes: Tensor,
+                          gt_bboxes: Tensor) -> Tensor:
+        """L_loc of listed (prediction, gt) pairs, (T, 4) each -> (T,): the
+        dense path's arithmetic (GIoU through :func:`pairwise_giou` on
+        one-pair planes), or the configured loss on the pairs."""
+        loss = self.loss_bbox
+        if type(loss) is GIoULoss:
+            giou, _ = pairwise_giou(pred_bboxes[:, None], gt_bboxes[:, None],
+                                    eps=loss.eps)
+            return loss.loss_weight * (1 - giou[:, 0, 0])
+        return loss(pred_bboxes, gt_bboxes, weight=None,
+                    reduction_override='none')
 
     def _pair_terms(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
                     objectnesses: List[Tensor],

@@ -98,7 +98,10 @@ class _JointConfidence(torch.autograd.Function):
         cls_prob = cls_logits.sigmoid()
         obj_prob = obj_logits.sigmoid()
         joint = cls_prob * obj_prob
-        p_cls = joint.gather(2, label_idx)  # (B, P, G)
+        if label_idx.dim() == 3:
+            p_cls = joint.gather(2, label_idx)  # (B, P, G)
+        else:  # listed pairs: flat (image, point, class) indices, (T,)
+            p_cls = joint.view(-1).index_select(0, label_idx)
         p = joint.mul_(neg_weights)  # joint's buffer from here on
         bce = p.neg().log1p_().clamp_(min=-100).neg_()  # BCE(p, 0)
         p_bce = p * bce
@@ -118,7 +121,10 @@ class _JointConfidence(torch.autograd.Function):
     def backward(ctx, grad_loss: Tensor, grad_p_cls: Tensor):
         cls_prob, obj_prob, grad_joint, label_idx = ctx.saved_tensors
         grad = grad_joint * grad_loss
-        grad.scatter_add_(2, label_idx, grad_p_cls)
+        if label_idx.dim() == 3:
+            grad.scatter_add_(2, label_idx, grad_p_cls)
+        else:
+            grad.view(-1).index_add_(0, label_idx, grad_p_cls)
         # joint = cls_prob * obj_prob, then through both sigmoids
         grad_obj = (grad * cls_prob).sum(dim=2, keepdim=True)
         grad_obj = torch.ops.aten.sigmoid_backward(grad_obj, obj_prob)
@@ -152,3 +158,63 @@ def autoassign_confidences(cls_logits: Tensor, obj_logits: Tensor,
     label_idx = gt_labels[:, None].expand(-1, cls_logits.size(1), -1)
     return _JointConfidence.apply(cls_logits, obj_logits,
                                   neg_weights.detach(), label_idx)
+
+
+def autoassign_pair_confidences(cls_logits: Tensor, obj_logits: Tensor,
+                                neg_weights: Tensor, pair_flat: Tensor,
+                                pair_labels: Tensor) -> Tuple[Tensor, Tensor]:
+    """:func:`autoassign_confidences` for listed (point, gt) pairs (the
+    window path): the same negative loss, and P(cls) of each pair's point
+    for its gt's class.
+
+    Args:
+        cls_logits (Tensor): (B, P, C) class logits.
+        obj_logits (Tensor): (B, P, 1) objectness logits.
+        neg_weights (Tensor): (B, P, C) w-; no gradient flows to it.
+        pair_flat (Tensor): (T,) image * P + point of each pair.
+        pair_labels (Tensor): (T,) its gt's class.
+
+    Returns:
+        tuple[Tensor, Tensor]: the scalar negative loss and the (T,) joint
+        confidences, differentiable w.r.t. the logits (the backward adds
+        the pairs' gradients with ``index_add_``).
+    """
+    index = pair_flat * cls_logits.size(2) + pair_labels
+    return _JointConfidence.apply(cls_logits, obj_logits,
+                                  neg_weights.detach(), index)
+
+
+def autoassign_pair_pos_loss(p_pos: Tensor, center_prior: Tensor,
+                             counts: Tensor, gt_valid: Tensor) -> Tensor:
+    """:func:`autoassign_pos_loss` for listed pairs, each gt's contiguous.
+
+    Args:
+        p_pos (Tensor): (T,) P+ of each pair.
+        center_prior (Tensor): (T,) its centre prior.
+        counts (Tensor): (B G,) pairs of each gt, in order.
+        gt_valid (Tensor): (B, G) bool, False on padding.
+
+    Returns:
+        Tensor: scalar, the sum over real gts (a gt without pairs adds
+        BCE(0, 1) = 100, as in the dense path and mmdet).
+    """
+    weights = autoassign_pair_pos_weights(p_pos, center_prior, counts)
+    reweighted_p_pos = torch.segment_reduce(
+        p_pos * weights, 'sum', lengths=counts)  # (B G,)
+    loss = F.binary_cross_entropy(
+        reweighted_p_pos, torch.ones_like(reweighted_p_pos), reduction='none')
+    valid = gt_valid.reshape(-1)
+    return torch.where(valid, loss, loss.new_zeros(())).sum()
+
+
+def autoassign_pair_pos_weights(p_pos: Tensor, center_prior: Tensor,
+                                counts: Tensor) -> Tensor:
+    """:func:`autoassign_pos_weights` for listed pairs: (T,) weights, each
+    gt's summing to 1 (sums over each gt's contiguous pairs)."""
+    confidence_weight = torch.exp(p_pos * CONFIDENCE_TAU)
+    # formed twice, as in the dense path (mmdet's rounding)
+    total = torch.segment_reduce(confidence_weight * center_prior, 'sum',
+                                 lengths=counts)  # (B G,)
+    total = total.clamp(min=EPS).repeat_interleave(counts, output_size=len(
+        p_pos))
+    return (confidence_weight * center_prior) / total

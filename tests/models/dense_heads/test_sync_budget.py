@@ -19,6 +19,8 @@ from plugin.analysis.op_count import OpCounter
 CHECK = 'plugin.models.utils.batch_gt:check_batch_gt'
 WINDOW_READ = ('plugin.models.task_modules.assigners.max_iou_assigner:'
                'BatchMaxIoUAssigner._assign_windows')
+AUTOASSIGN_PAIRS_READ = ('plugin.models.dense_heads.autoassign_head:'
+                         'AutoAssignHead._window_loss')
 # mmdet's rpn_r50_fpn sampler, so that the random draw runs (the RPN tests
 # keep every anchor instead)
 RPN_SAMPLER = dict(type='RandomSampler', num=256, pos_fraction=0.5,
@@ -85,3 +87,24 @@ def test_rpn_window_assignment_reads_its_pair_count_once():
         head_parity.run_loss(head, feats, gt_instances, rpn.metas(2))
     assert [where for _, where in counter.syncs] == [CHECK, WINDOW_READ], \
         counter.summary()
+
+
+def test_autoassign_window_path_reads_its_pair_count_once():
+    """On the window path the loss lists the (gt, point) pairs inside the
+    boxes and the (point, gt) pairs of the IoU bands: one host read of the
+    two numbers per batch, after the gt check."""
+    head = make_head(autoassign)
+    head.assign_mode = 'window'
+    for case in ('gts', 'one empty'):
+        gt_instances = batch(autoassign, case)
+        with OpCounter() as counter:
+            head_parity.run_loss(head, autoassign.make_feats(2),
+                                 gt_instances, autoassign.metas(2))
+        assert [where for _, where in counter.syncs] == [
+            CHECK, AUTOASSIGN_PAIRS_READ
+        ], counter.summary()
+    head.center_prior.force_topk = True  # the topk candidates add none
+    with OpCounter() as counter:
+        head_parity.run_loss(head, autoassign.make_feats(2),
+                             batch(autoassign, 'gts'), autoassign.metas(2))
+    assert len(counter.syncs) == 2, counter.summary()

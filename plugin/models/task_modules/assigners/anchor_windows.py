@@ -33,7 +33,7 @@ It grows with the number of boxes, not with the pairs.
 Boxes must be finite (the heads check their gts): a NaN box has no window,
 where the dense computation spreads NaN IoUs.
 """
-from typing import Iterator, List, NamedTuple, Sequence
+from typing import Iterator, List, NamedTuple, Sequence, Tuple
 
 import torch
 from torch import Tensor
@@ -59,6 +59,28 @@ SEG = ROW_WIDTHS[-1]
 # or (past a level's last anchors) later anchors: all of IoU 0, which no
 # reduction can tell from an absent pair, so no padding mask is needed.
 PAST_GRID = 3e38
+
+
+def axis_window(starts: Tensor, ends: Tensor, box_lo: Tensor,
+                box_hi: Tensor) -> Tuple[Tensor, Tensor]:
+    """The cells of one grid axis that overlap each box's interval: those
+    with ``end > box_lo`` and ``start < box_hi`` (mmdet's positive clamped
+    intersection), as a first index and a count, by two binary searches.
+
+    A point grid is the case ``starts = ends`` (the points strictly inside,
+    :mod:`.point_windows`).
+
+    Args:
+        starts (Tensor): (W,) the cells' starts, increasing.
+        ends (Tensor): (W,) their ends, increasing.
+        box_lo, box_hi (Tensor): (N,) the boxes' interval.
+
+    Returns:
+        tuple[Tensor, Tensor]: (N,) int64 first cell and number of cells.
+    """
+    first = torch.searchsorted(ends, box_lo.contiguous(), right=True)
+    stop = torch.searchsorted(starts, box_hi.contiguous())
+    return first, (stop - first).clamp_(min=0)
 
 
 class GridTables(NamedTuple):
@@ -199,16 +221,12 @@ class Windows:
             # first column whose x2 > bx1; first column whose x1 >= bx2;
             # at most W_l (a box reaching past PAST_GRID would take the
             # padding columns, whose IoU is 0 anyway)
-            lo = torch.searchsorted(x2, b[..., 0].contiguous(), right=True)
-            hi = torch.searchsorted(x1, b[..., 2].contiguous())
-            lo.clamp_(max=w)
-            hi.clamp_(max=w)
-            lo_x.append(lo)
-            wx.append((hi - lo).clamp_(min=0))
-            lo = torch.searchsorted(y2, b[..., 1].contiguous(), right=True)
-            hi = torch.searchsorted(y1, b[..., 3].contiguous())
+            lo, n = axis_window(x1, x2, b[..., 0], b[..., 2])
+            lo_x.append(lo.clamp_(max=w))
+            wx.append(n.clamp_(max=w - lo))
+            lo, n = axis_window(y1, y2, b[..., 1], b[..., 3])
             lo_y.append(lo)
-            wy.append((hi - lo).clamp_(min=0))
+            wy.append(n)
 
         def per_window(parts):  # list of (A_l, B * G) -> (V,)
             return torch.cat(parts).t().reshape(-1)

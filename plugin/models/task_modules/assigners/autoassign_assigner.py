@@ -143,3 +143,56 @@ class AutoAssignAssigner:
         picked = pred_bboxes.new_full(shape, NO_CANDIDATE).scatter_reduce_(
             2, label_idx, src, reduce='amax')
         return picked.masked_fill_(picked == NO_CANDIDATE, 1)
+
+    # ------------------------------------------------------------------
+    # the window path: the same weights from listed (gt, point) pairs
+    # ------------------------------------------------------------------
+    @torch.no_grad()
+    def pair_negative_weights(self, best_ious: Tensor, pair_gt: Tensor,
+                              pair_flat: Tensor, gt_labels: Tensor,
+                              num_classes: int) -> Tensor:
+        """:meth:`negative_weights` from listed candidate pairs.
+
+        Args:
+            best_ious (Tensor): (B, P) each point's best IoU with any gt
+                (read at the pairs' points only).
+            pair_gt (Tensor): (T,) flat gt index (image * G + gt).
+            pair_flat (Tensor): (T,) flat point index (image * P + point).
+            gt_labels (Tensor): (B, G) gt classes.
+            num_classes (int): C.
+
+        Returns:
+            Tensor: (B, P, C) weights, equal to the dense ones.
+        """
+        num_imgs, num_points = best_ious.shape
+        num_gts = gt_labels.size(1)
+        shape = (num_imgs, num_points, num_classes)
+        weights = best_ious.new_full(shape, NO_CANDIDATE)
+        if len(pair_gt) == 0:
+            return weights.fill_(1)
+        if num_gts > torch.iinfo(torch.int16).max:
+            raise ValueError(f'{num_gts} gts in one image: at most '
+                             f'{torch.iinfo(torch.int16).max} supported')
+        f = 1 / (1 - best_ious.reshape(-1)).clamp(min=EPS)
+        f = f.index_select(0, pair_flat)  # (T,)
+        # min-max over each gt's candidates, as the dense masked amin/amax
+        num = num_imgs * num_gts
+        f_min = f.new_full((num, ), torch.finfo(f.dtype).max).scatter_reduce_(
+            0, pair_gt, f, reduce='amin')
+        f_max = f.new_zeros((num, )).scatter_reduce_(
+            0, pair_gt, f, reduce='amax')
+        f_min, f_max = f_min.index_select(0, pair_gt), f_max.index_select(
+            0, pair_gt)
+        neg_weight = torch.sub(f, f_min).add_(EPS)
+        neg_weight.div_(f_max - f_min + EPS).neg_().add_(1)
+        # the documented overlap rule: per point and class the candidate
+        # gt of highest index wins (amax of 1-based ranks, order-free)
+        label = gt_labels.reshape(-1).index_select(0, pair_gt)
+        rank = (pair_gt % max(num_gts, 1) + 1).to(torch.int16)
+        target = pair_flat * num_classes + label
+        winner = rank.new_zeros(num_imgs * num_points * num_classes)
+        winner.scatter_reduce_(0, target, rank, reduce='amax')
+        loses = winner.index_select(0, target) != rank
+        src = neg_weight.masked_fill_(loses, NO_CANDIDATE)
+        flat = weights.view(-1).scatter_reduce_(0, target, src, reduce='amax')
+        return flat.masked_fill_(flat == NO_CANDIDATE, 1).view(shape)

@@ -151,6 +151,36 @@ class CenterPrior(nn.Module):
         weights = torch.where(inside, weights, weights.new_zeros(()))
         return weights, inside
 
+    def pair_prior(self, points: Tensor, point_strides: Tensor,
+                   centers: Tensor, labels: Tensor) -> Tensor:
+        """The prior of listed (point, gt) pairs (the window path).
+
+        The same float operations, in the same order, as :meth:`forward`'s
+        (B, P, G) planes, so each value is bitwise the dense one; through
+        autograd (the pairs are few), differentiable w.r.t. ``mean`` and
+        ``sigma``.
+
+        Args:
+            points (Tensor): (T, 2) each pair's point.
+            point_strides (Tensor): (T,) its stride.
+            centers (Tensor): (T, 2) its gt's box centre.
+            labels (Tensor): (T,) its gt's class.
+
+        Returns:
+            Tensor: (T,) prior values.
+        """
+        mean, sigma = self.mean[labels], self.sigma[labels]
+        weights = None
+        for axis in (0, 1):
+            t = (points[:, axis] - centers[:, axis]) / point_strides - \
+                mean[:, axis]
+            exponent = -t.square() / (2 * sigma[:, axis]**2)
+            far = exponent < MIN_EXPONENT
+            prior = exponent.clamp(min=MIN_EXPONENT).exp().masked_fill(
+                far, 0)
+            weights = prior if weights is None else weights * prior
+        return weights
+
     def _force_topk(self, weights: Tensor, gt_valid: Tensor,
                     inside: Tensor) -> Tensor:
         """Give every gt with no inside point its ``topk`` best points.
