@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The main job: set up .venv (first run only), generate the shapes dataset
-# (when absent), train AutoAssign on it, evaluate it on its val split (COCO
-# bbox mAP; proposal recall for the RPN configs), draw detections next to
-# the ground truth on a few val images, and plot the training curves (losses
-# and val metric per epoch). The best checkpoint (by that metric) is the one
-# evaluated. For the SiamRPN tracker: one-pass evaluation on the shapes
+# (when absent), train AutoAssign on it, keep the best checkpoint by its val
+# split's metric (COCO bbox mAP; proposal recall for the RPN configs),
+# evaluate that checkpoint on the test split, draw its detections next to
+# the ground truth on a few test images, and plot the training curves
+# (losses and val metric per epoch). For the SiamRPN tracker: one-pass evaluation on the shapes
 # videos' test split against the baselines (checkpoint picked on the val
 # split), and one tracked sequence drawn.
 #

@@ -13,6 +13,7 @@ import json
 import os.path as osp
 
 from plugin.datasets import make_shapes_dataset
+from plugin.datasets.shapes import DETECTION_SPLITS
 
 
 def parse_args() -> argparse.Namespace:
@@ -25,6 +26,8 @@ def parse_args() -> argparse.Namespace:
         '--num-train', type=int, default=600, help='training images (600)')
     parser.add_argument(
         '--num-val', type=int, default=100, help='validation images (100)')
+    parser.add_argument(
+        '--num-test', type=int, default=100, help='test images (100)')
     parser.add_argument('--seed', type=int, default=0, help='base seed (0)')
     parser.add_argument(
         '--min-size',
@@ -48,13 +51,14 @@ def main() -> None:
     args = parse_args()
     ann_files = [
         osp.join(args.out, 'annotations', f'instances_{split}.json')
-        for split in ('train', 'val')
+        for split in DETECTION_SPLITS
     ]
     if args.force or not all(osp.isfile(f) for f in ann_files):
         summary = make_shapes_dataset(
             args.out,
             num_train=args.num_train,
             num_val=args.num_val,
+            num_test=args.num_test,
             seed=args.seed,
             min_size=args.min_size,
             max_size=args.max_size)
@@ -62,7 +66,7 @@ def main() -> None:
         return
     print(f'{args.out} already exists (annotation files found); '
           'use --force to regenerate. Contents:')
-    for split, ann_file in zip(('train', 'val'), ann_files):
+    for split, ann_file in zip(DETECTION_SPLITS, ann_files):
         with open(ann_file, encoding='utf-8') as f:
             coco = json.load(f)
         print(f'  {split}: {len(coco["images"])} images, '

@@ -8,7 +8,10 @@ custom_imports = dict(imports=['plugin'], allow_failed_imports=False)
 
 dataset_type = 'CocoDataset'
 data_root = 'data/shapes/'
-shapes_dataset = dict(out_dir=data_root, num_train=600, num_val=100, seed=0)
+# val picks the best checkpoint (and any option); test gives the figures
+# that are reported (tools/test.py, the demo, the README)
+shapes_dataset = dict(
+    out_dir=data_root, num_train=600, num_val=100, num_test=100, seed=0)
 # Classes and palette: the package's SHAPES_METAINFO, their one definition.
 # __import__, not an import statement: mmengine 0.10.7 takes a config with an
 # `import` of a non-stdlib module for the lazy-import (read_base) style, which
@@ -65,7 +68,21 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline,
         backend_args=backend_args))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    batch_size=8,
+    num_workers=1,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        metainfo=metainfo,
+        ann_file='annotations/instances_test.json',
+        data_prefix=dict(img='test/'),
+        test_mode=True,
+        pipeline=test_pipeline,
+        backend_args=backend_args))
 
 val_evaluator = dict(
     type='CocoMetric',
@@ -73,4 +90,5 @@ val_evaluator = dict(
     metric='bbox',
     format_only=False,
     backend_args=backend_args)
-test_evaluator = val_evaluator
+test_evaluator = dict(
+    val_evaluator, ann_file=data_root + 'annotations/instances_test.json')

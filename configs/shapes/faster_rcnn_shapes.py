@@ -60,7 +60,8 @@ model = dict(
 val_evaluator = dict(_delete_=True, type='CocoMetric',
                      ann_file='data/shapes/annotations/instances_val.json',
                      metric='bbox', format_only=False)
-test_evaluator = val_evaluator
+test_evaluator = dict(
+    val_evaluator, ann_file='data/shapes/annotations/instances_test.json')
 default_hooks = dict(checkpoint=dict(save_best='coco/bbox_mAP'))
 
 # 8 epochs: the RoI head doubles the time per iteration of rpn_shapes.py

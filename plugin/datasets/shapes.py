@@ -31,8 +31,14 @@ Files written by :func:`make_shapes_dataset`::
     out_dir/
         train/000000.png ...
         val/000000.png ...
+        test/000000.png ...
         annotations/instances_train.json
         annotations/instances_val.json
+        annotations/instances_test.json
+
+``val`` is for choosing (checkpoints, options), ``test`` for the figures
+that are reported: the recipes keep their best checkpoint by val mAP and
+``tools/test.py`` evaluates it on test.
 
 The json files are standard COCO detection files; load them in mmdetection
 with ``CocoDataset(data_root=out_dir, ann_file='annotations/instances_val.json',
@@ -87,14 +93,18 @@ SHAPES_METAINFO: Dict[str, object] = dict(
 # the position in a list of splits) so that adding a split never changes the
 # images of the existing ones. 'track' (test), 'track_train' and 'track_val'
 # seed the tracking videos of plugin.datasets.shapes_tracking, held out from
-# the images and from each other.
+# the images and from each other. 'test' (5) came last: the other splits'
+# images did not change when it was added.
 _SPLIT_IDS: Dict[str, int] = {
     'train': 0,
     'val': 1,
     'track': 2,
     'track_train': 3,
-    'track_val': 4
+    'track_val': 4,
+    'test': 5
 }
+#: The detection splits, in the order they are generated.
+DETECTION_SPLITS = ('train', 'val', 'test')
 
 # Objects per image, inclusive range (before objects that cannot be placed
 # without hiding too much of another one are skipped).
@@ -575,6 +585,7 @@ def _ann_path(out_dir: str, split: str) -> str:
 def make_shapes_dataset(out_dir: str,
                         num_train: int = 600,
                         num_val: int = 100,
+                        num_test: int = 100,
                         seed: int = 0,
                         min_size: int = 192,
                         max_size: int = 320) -> Dict[str, object]:
@@ -589,21 +600,22 @@ def make_shapes_dataset(out_dir: str,
     Args:
         out_dir: Destination folder.
         num_train: Number of training images.
-        num_val: Number of validation images.
+        num_val: Number of validation images (for model selection).
+        num_test: Number of test images (for the reported figures).
         seed: Base seed; image i of a split uses ``[seed, split_id, i]``.
         min_size: Smallest image width/height in pixels.
         max_size: Largest image width/height in pixels.
 
     Returns:
         Summary dict: ``out_dir``, ``seconds`` and per split (``'train'``,
-        ``'val'``) a dict with ``img_dir``, ``ann_file``, ``images``,
+        ``'val'``, ``'test'``) a dict with ``img_dir``, ``ann_file``, ``images``,
         ``objects`` and ``objects_per_class`` (class name -> count).
 
     Raises:
         ValueError: On negative counts/seed or an invalid size range.
     """
-    if num_train < 0 or num_val < 0:
-        raise ValueError('num_train and num_val must be >= 0')
+    if min(num_train, num_val, num_test) < 0:
+        raise ValueError('num_train, num_val and num_test must be >= 0')
     if seed < 0:
         raise ValueError('seed must be >= 0 (numpy SeedSequence entropy)')
     # Below 2 * _MIN_OBJECT_SIDE a large, rotated object would not fit.
@@ -612,10 +624,11 @@ def make_shapes_dataset(out_dir: str,
                          f'max_size, got {min_size}, {max_size}')
     start = time.perf_counter()
     out_dir = osp.abspath(out_dir)
-    with staged_install(out_dir, '.shapes', ('train', 'val'),
+    with staged_install(out_dir, '.shapes', DETECTION_SPLITS,
                         ('annotations', )) as tmp:
         cocos = {}
-        for split, num in (('train', num_train), ('val', num_val)):
+        for split, num in zip(DETECTION_SPLITS,
+                              (num_train, num_val, num_test)):
             cocos[split] = _write_split(tmp, split, num, seed, min_size,
                                         max_size)
             os.makedirs(osp.join(tmp, 'annotations'), exist_ok=True)
@@ -684,10 +697,12 @@ def staged_install(out_dir: str, prefix: str, data_names: Tuple[str, ...],
 def ensure_shapes_dataset(out_dir: str, **kwargs) -> str:
     """Generate the dataset only if its annotation files are missing.
 
-    Idempotent and cheap when the dataset exists: only the presence of both
-    ``annotations/instances_{train,val}.json`` is checked (the generation
-    arguments are not compared; pass ``--force`` to the CLI or call
-    :func:`make_shapes_dataset` to regenerate).
+    Idempotent and cheap when the dataset exists: only the presence of
+    ``annotations/instances_{train,val,test}.json`` is checked. A dataset
+    made before the test split existed is regenerated whole (its train and
+    val images come out the same). The generation arguments are not
+    compared; pass ``--force`` to the CLI or call
+    :func:`make_shapes_dataset` to regenerate.
 
     Args:
         out_dir: Dataset folder.
@@ -698,6 +713,6 @@ def ensure_shapes_dataset(out_dir: str, **kwargs) -> str:
     """
     if not all(
             osp.isfile(_ann_path(out_dir, split))
-            for split in ('train', 'val')):
+            for split in DETECTION_SPLITS):
         make_shapes_dataset(out_dir, **kwargs)
     return out_dir

@@ -11,7 +11,7 @@ from plugin.datasets import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
                              make_shapes_dataset)
 
 # Small and fast: a few images of the smallest allowed kind of sizes.
-SMALL = dict(num_train=8, num_val=4, seed=0, min_size=96, max_size=160)
+SMALL = dict(num_train=8, num_val=4, num_test=3, seed=0, min_size=96, max_size=160)
 
 
 def _files(root):
@@ -53,7 +53,7 @@ def test_metainfo():
 
 def test_layout_and_summary(dataset):
     root, summary = dataset
-    for split, num in (('train', 8), ('val', 4)):
+    for split, num in (('train', 8), ('val', 4), ('test', 3)):
         assert summary[split]['images'] == num
         assert len(os.listdir(osp.join(root, split))) == num
         assert osp.isfile(summary[split]['ann_file'])
@@ -80,6 +80,25 @@ def test_deterministic(dataset, tmp_path):
     assert all(first[k] != third[k] for k in first if k.endswith('.png'))
 
 
+def test_splits_hold_different_images(dataset):
+    files = _files(dataset[0])
+    first = {split: files[f'{split}/000000.png']
+             for split in ('train', 'val', 'test')}
+    assert len(set(first.values())) == 3
+
+
+def test_dataset_without_test_split_is_regenerated(tmp_path):
+    # made before the test split existed: train and val only
+    root = str(tmp_path / 'old')
+    make_shapes_dataset(root, **dict(SMALL, num_test=0))
+    os.remove(osp.join(root, 'annotations', 'instances_test.json'))
+    before = _files(root)
+    ensure_shapes_dataset(root, **SMALL)
+    after = _files(root)
+    assert len(_load(root, 'test')['images']) == SMALL['num_test']
+    assert all(after[k] == v for k, v in before.items())
+
+
 def test_image_independent_of_split_size(dataset, tmp_path):
     # Per-image RNG: image i is the same whatever the number of images.
     root, _ = dataset
@@ -93,7 +112,7 @@ def test_image_independent_of_split_size(dataset, tmp_path):
 def test_schema(dataset):
     import cv2
     root, _ = dataset
-    for split in ('train', 'val'):
+    for split in ('train', 'val', 'test'):
         coco = _load(root, split)
         assert [c['id'] for c in coco['categories']] == list(range(1, 7))
         assert [c['name'] for c in coco['categories']] == list(SHAPES_CLASSES)

@@ -25,7 +25,7 @@ HEADS = {  # config -> the head named in the table
 @pytest.fixture(scope='module')
 def shapes_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('shapes'))
-    ensure_shapes_dataset(root, num_train=3, num_val=2, seed=0)
+    ensure_shapes_dataset(root, num_train=3, num_val=2, num_test=2, seed=0)
     return root + '/'
 
 

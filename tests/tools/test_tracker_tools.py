@@ -24,7 +24,7 @@ CONFIG = osp.join(ROOT, 'configs', 'siamrpn', 'siamrpn_shapes.py')
 def data_root(tmp_path_factory):
     root = tmp_path_factory.mktemp('data')
     ensure_shapes_dataset(str(root / 'shapes'), num_train=8, num_val=0,
-                          seed=0)
+                          num_test=0, seed=0)
     return root
 
 
@@ -36,6 +36,7 @@ def options(root, max_epochs):
         f'shapes_dataset.out_dir={shapes}',
         'shapes_dataset.num_train=8',
         'shapes_dataset.num_val=0',
+        'shapes_dataset.num_test=0',
         f'shapes_tracking.out_dir={videos}',
         'shapes_tracking.splits.train=2',
         'shapes_tracking.splits.val=3',

@@ -27,21 +27,22 @@ CONFIGS = [osp.join(ROOT, 'configs', 'shapes', name) for name in METRICS]
 @pytest.fixture(scope='module')
 def shapes_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('shapes'))
-    ensure_shapes_dataset(root, num_train=12, num_val=6, seed=0)
+    ensure_shapes_dataset(root, num_train=12, num_val=6, num_test=6,
+                          seed=0)
     return root
 
 
 def data_options(root, max_epochs):
     """--cfg-options that point the shapes config at a tiny dataset."""
     root = root.rstrip('/') + '/'
-    ann = root + 'annotations/instances_val.json'
+    ann = root + 'annotations/instances_{}.json'
     return [
         f'shapes_dataset.out_dir={root}',
         f'train_dataloader.dataset.data_root={root}',
         f'val_dataloader.dataset.data_root={root}',
         f'test_dataloader.dataset.data_root={root}',
-        f'val_evaluator.ann_file={ann}',
-        f'test_evaluator.ann_file={ann}',
+        f'val_evaluator.ann_file={ann.format("val")}',
+        f'test_evaluator.ann_file={ann.format("test")}',
         'train_dataloader.dataset.indices=8',
         'train_dataloader.batch_size=4',
         'train_dataloader.num_workers=0',

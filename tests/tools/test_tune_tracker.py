@@ -22,6 +22,7 @@ def options(root):
         f'shapes_dataset.out_dir={shapes}',
         'shapes_dataset.num_train=8',
         'shapes_dataset.num_val=0',
+        'shapes_dataset.num_test=0',
         f'shapes_tracking.out_dir={videos}',
         'shapes_tracking.splits.train=1',
         'shapes_tracking.splits.val=3',

@@ -432,11 +432,11 @@ def test_replay_matches_mmdet(tmp_path, test_mode):
 @pytest.fixture(scope='module')
 def shapes_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('shapes'))
-    return ensure_shapes_dataset(
-        root, num_train=4, num_val=2, seed=0, min_size=96, max_size=160)
+    return ensure_shapes_dataset(root, num_train=4, num_val=2, num_test=2,
+                                 seed=0, min_size=96, max_size=160)
 
 
-@pytest.mark.parametrize('split', ['train', 'val'])
+@pytest.mark.parametrize('split', ['train', 'val', 'test'])
 def test_shapes_dataset_is_clean(shapes_root, split):
     report = check_coco_file(
         osp.join(shapes_root, 'annotations', f'instances_{split}.json'),
@@ -480,7 +480,7 @@ def _shapes_options(root):
         f'val_dataloader.dataset.data_root={root}',
         f'test_dataloader.dataset.data_root={root}',
         f'val_evaluator.ann_file={root}annotations/instances_val.json',
-        f'test_evaluator.ann_file={root}annotations/instances_val.json',
+        f'test_evaluator.ann_file={root}annotations/instances_test.json',
     ]
 
 
@@ -497,12 +497,13 @@ def test_tool(shapes_root, tmp_path):
 
     assert clean_rc == 0, clean
     assert 'instances_train.json: OK' in clean
-    assert ('val_dataloader (CocoDataset) + test_dataloader (CocoDataset) + '
-            'val_evaluator + test_evaluator') in clean
-    assert '2 file(s) checked, 0 with errors' in clean
+    # val selects, test reports: two files, each checked once
+    assert 'val_dataloader (CocoDataset) + val_evaluator' in clean
+    assert 'test_dataloader (CocoDataset) + test_evaluator' in clean
+    assert '3 file(s) checked, 0 with errors' in clean
 
     assert broken_rc == 1, broken
     assert 'ERROR: none of the file' in broken
     assert "Categories in the file: ['a', 'b']" in broken
     assert 'WARNING: 1 annotation(s) have a zero or negative' in broken
-    assert '2 file(s) checked, 1 with errors' in broken
+    assert '3 file(s) checked, 1 with errors' in broken

@@ -11,7 +11,7 @@ from plugin.datasets.check.report import DatasetCheckError
 
 ROOT = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-SMALL = dict(num_train=3, num_val=2, seed=0, min_size=96, max_size=160)
+SMALL = dict(num_train=3, num_val=2, num_test=2, seed=0, min_size=96, max_size=160)
 
 
 def _dataset(root, split, **kwargs):

@@ -293,7 +293,7 @@ def test_invalid_arguments_and_repr():
 def shapes_root(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('shapes') / 'data')
     make_shapes_dataset(
-        root, num_train=4, num_val=0, seed=0, min_size=96, max_size=160)
+        root, num_train=4, num_val=0, num_test=0, seed=0, min_size=96, max_size=160)
     return root
 
 
