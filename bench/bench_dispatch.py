@@ -2,7 +2,8 @@
 
 For each head (AutoAssign, CenterNet, RPN), the inputs, config and size of
 its bench script (batch 8 x 30 gts, 512x512, 80 classes; the RPN has 1;
-the RPN once more with the chunk budget its assigner takes on a GPU),
+AutoAssign once more with the path its auto rule takes on a GPU, the RPN
+once more with the chunk budget its assigner takes on a GPU),
 and one ``loss_by_feat`` + backward of plugin's head and of mmdet's (same
 weights, same inputs) counted with :class:`plugin.analysis.op_count.
 OpCounter`: every aten op dispatched (about one kernel launch each on a GPU,
@@ -57,6 +58,17 @@ def autoassign(args: argparse.Namespace, device: torch.device) -> Case:
                 tuple(outputs), gts, metas)
 
 
+def autoassign_gpu_rule(args: argparse.Namespace,
+                        device: torch.device) -> Case:
+    """AutoAssign with the path the auto rule takes on a GPU for this
+    batch (the dense path below ``AUTO_MIN_TRIPLES``), on any device."""
+    case = autoassign(args, device)
+    num_points = sum(c.shape[-2] * c.shape[-1] for c in case.outputs[0])
+    if not case.ours.uses_windows('cuda', args.batch, num_points, args.gts):
+        case.ours.assign_mode = 'dense'
+    return case
+
+
 def centernet(args: argparse.Namespace, device: torch.device) -> Case:
     """bench_centernet.py's heads and inputs."""
     cfg = dict(in_channels=8, feat_channels=8, num_classes=args.classes)
@@ -94,6 +106,7 @@ def rpn_gpu_budget(args: argparse.Namespace, device: torch.device) -> Case:
 
 HEADS: Dict[str, Tuple[str, Callable]] = {
     'autoassign': ('AutoAssign', autoassign),
+    'autoassign_gpu_rule': ('AutoAssign, GPU rule', autoassign_gpu_rule),
     'centernet': ('CenterNet', centernet),
     'rpn': ('RPN', rpn),
     'rpn_gpu_budget': ('RPN, GPU chunks', rpn_gpu_budget),
