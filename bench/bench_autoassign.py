@@ -28,7 +28,6 @@ as the other benches).
 import argparse
 import math
 import statistics
-import time
 from typing import Callable, Dict, List
 
 import benchlib
@@ -163,27 +162,12 @@ def main() -> None:
     for head in heads.values():
         head.load_state_dict(weights)
         head.to(device)
-
-    def runner(head: torch.nn.Module) -> Callable[[], None]:
-        return lambda: benchlib.loss_and_backward(head, outputs, gts, metas)
-
-    runners = {name: runner(head) for name, head in heads.items()}
-    start = time.perf_counter()
-    times = benchlib.time_interleaved(runners, args, device)
-    memory = {name: benchlib.peak_memory_mib(run, device)
-              for name, run in runners.items()}
-    print(f'AutoAssign loss_by_feat + backward, batch {args.batch} x '
-          f'{args.gts} gts, {h}x{w} ({num_points} points), {args.classes} '
-          f'classes, {device}, {torch.get_num_threads()} threads, median of '
-          f'{args.runs} ({time.perf_counter() - start:.0f} s)')
-    benchlib.report_many(times, memory,
-                         'mmdet 3.3.0' if 'mmdet 3.3.0' in times else None)
-    if 'plugin, window' in times and 'plugin, dense' in times:
-        ratio = benchlib.median_ratio(times['plugin, dense'],
-                                      times['plugin, window'])
-        print(f'  window path vs dense path: {ratio:.2f}x')
-    for line in skipped:
-        print('  ' + line)
+    benchlib.compare_paths(
+        f'AutoAssign loss_by_feat + backward, batch {args.batch} x '
+        f'{args.gts} gts, {h}x{w} ({num_points} points), {args.classes} '
+        f'classes, {device}, {torch.get_num_threads()} threads, median of '
+        f'{args.runs} ({{seconds}} s)', heads, skipped, outputs, gts, metas,
+        args, device)
 
 
 if __name__ == '__main__':

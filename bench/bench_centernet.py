@@ -7,7 +7,14 @@ the per-run ratios and the peak memory of one run of each. Not a test: a
 speed target lives here (plugin >= 3x mmdet on CPU).
 
     python bench/bench_centernet.py                 # CPU
+    python bench/bench_centernet.py --gts 1000 --size 800x1216 --batch 2 \
+        --runs 3 --warmup 1                          # crowded
+    python bench/bench_centernet.py --gts 5000 --size 3000 --batch 1 \
+        --box-max 100 --runs 3 --warmup 1            # extreme
     python bench/bench_centernet.py --device cuda   # GPU
+
+``--box-max`` caps the gts' sides in pixels (default: 40 % of the image,
+as the other benches).
 """
 import benchlib
 import torch
@@ -26,12 +33,17 @@ def make_inputs(args, device):
     heatmap = torch.rand(args.batch, args.classes, h, w, generator=g) * 0.3
     wh = torch.rand(args.batch, 2, h, w, generator=g) * min(h, w) / 4
     offset = torch.rand(args.batch, 2, h, w, generator=g)
-    gts = benchlib.random_gts(args, g, device)
+    gts = benchlib.random_gts(args, g, device,
+                              max_side=getattr(args, 'box_max', None))
     return [heatmap.to(device)], [wh.to(device)], [offset.to(device)], gts
 
 
 def main() -> None:
-    args = benchlib.base_parser(__doc__).parse_args()
+    parser = benchlib.base_parser(__doc__)
+    parser.add_argument('--box-max', type=float, default=None,
+                        help='largest gt side in pixels (default: 40 %% of '
+                        'the image)')
+    args = parser.parse_args()
     device = benchlib.setup(args)
     cfg = dict(in_channels=8, feat_channels=8, num_classes=args.classes)
     ours = CenterNetHead(**cfg).to(device)

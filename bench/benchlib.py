@@ -251,3 +251,41 @@ def compare(title: str, ours: torch.nn.Module, theirs: torch.nn.Module,
     memory = (peak_memory_mib(run_ours, device),
               peak_memory_mib(run_theirs, device))
     report(title, t_ours, t_mmdet, ratio, memory)
+
+
+def compare_paths(title: str, heads: Dict[str, torch.nn.Module],
+                  skipped: List[str], outputs: tuple, gts: list,
+                  metas: List[dict], args: argparse.Namespace,
+                  device: torch.device) -> None:
+    """Time one loss + backward of each head (interleaved), measure the peak
+    memory of one run of each and print the report: a line each, ratios
+    against ``'mmdet 3.3.0'`` when it ran, the window path against the
+    dense path when both ran (``'plugin, window'``, ``'plugin, dense'``),
+    and the ``skipped`` lines.
+
+    Args:
+        title: the report's first line; ``{seconds}`` is replaced by the
+            wall time of the timings.
+        heads: the heads by name, same weights, on ``device``.
+        skipped: why a head did not run, a line each.
+        outputs, gts, metas: the inputs of ``loss_by_feat``.
+        args: the parsed :func:`base_parser` options.
+        device: where the heads run.
+    """
+    def runner(head: torch.nn.Module) -> Callable[[], None]:
+        return lambda: loss_and_backward(head, outputs, gts, metas)
+
+    runners = {name: runner(head) for name, head in heads.items()}
+    start = time.perf_counter()
+    times = time_interleaved(runners, args, device)
+    memory = {name: peak_memory_mib(run, device)
+              for name, run in runners.items()}
+    print(title.replace('{seconds}',
+                        f'{time.perf_counter() - start:.0f}'))
+    report_many(times, memory,
+                'mmdet 3.3.0' if 'mmdet 3.3.0' in times else None)
+    if 'plugin, window' in times and 'plugin, dense' in times:
+        ratio = median_ratio(times['plugin, dense'], times['plugin, window'])
+        print(f'  window path vs dense path: {ratio:.2f}x')
+    for line in skipped:
+        print('  ' + line)

@@ -83,6 +83,27 @@ class PairTerms(NamedTuple):
     neg_weights: Tensor
 
 
+class FlatOutputs(NamedTuple):
+    """The head's outputs with the levels concatenated, and their points
+    (``AutoAssignHead._flat_outputs``).
+
+    Attributes:
+        featmap_sizes (list): (H_l, W_l) of each level.
+        level_points (list[Tensor]): (H_l W_l, 2) points of each level.
+        points (Tensor): (P, 2) points of all levels.
+        point_strides (Tensor): (P,) the stride of each point's level.
+        cls_score, bbox_pred, objectness (Tensor): (B, P, C), (B, P, 4)
+            and (B, P, 1).
+    """
+    featmap_sizes: list
+    level_points: List[Tensor]
+    points: Tensor
+    point_strides: Tensor
+    cls_score: Tensor
+    bbox_pred: Tensor
+    objectness: Tensor
+
+
 class AutoAssignment(NamedTuple):
     """What AutoAssign assigns (``AutoAssignHead.assignment``).
 
@@ -290,17 +311,9 @@ class AutoAssignHead(MMDetAutoAssignHead):
         One host read: the numbers of pairs and of band pairs.
         """
         device = cls_scores[0].device
-        featmap_sizes = [f.shape[-2:] for f in cls_scores]
-        level_points = self.prior_generator.grid_priors(
-            featmap_sizes, dtype=torch.float32, device=device)
-        points = torch.cat(level_points)  # (P, 2)
-        point_strides = torch.cat([
-            points.new_full((len(p), ), float(s))
-            for p, s in zip(level_points, self.strides)
-        ])  # (P,)
-        cls_score = levels_to_batch(cls_scores)  # (B, P, C)
-        bbox_pred = levels_to_batch(bbox_preds)  # (B, P, 4)
-        objectness = levels_to_batch(objectnesses)  # (B, P, 1)
+        (featmap_sizes, level_points, points, point_strides, cls_score,
+         bbox_pred, objectness) = self._flat_outputs(cls_scores, bbox_preds,
+                                                     objectnesses)
         num_imgs, num_points, num_classes = cls_score.shape
         gt = stack_batch_gt(batch_gt_instances, device,
                             num_classes=self.num_classes)
@@ -399,6 +412,24 @@ class AutoAssignHead(MMDetAutoAssignHead):
         return loss(pred_bboxes, gt_bboxes, weight=None,
                     reduction_override='none')
 
+    def _flat_outputs(self, cls_scores: List[Tensor],
+                      bbox_preds: List[Tensor],
+                      objectnesses: List[Tensor]) -> FlatOutputs:
+        """The points of the levels and the outputs, levels concatenated
+        (what both paths start from)."""
+        featmap_sizes = [f.shape[-2:] for f in cls_scores]
+        level_points = self.prior_generator.grid_priors(
+            featmap_sizes, dtype=torch.float32, device=cls_scores[0].device)
+        points = torch.cat(level_points)  # (P, 2)
+        point_strides = torch.cat([
+            points.new_full((len(p), ), float(s))
+            for p, s in zip(level_points, self.strides)
+        ])  # (P,)
+        return FlatOutputs(featmap_sizes, level_points, points, point_strides,
+                           levels_to_batch(cls_scores),
+                           levels_to_batch(bbox_preds),
+                           levels_to_batch(objectnesses))
+
     def _pair_terms(self, cls_scores: List[Tensor], bbox_preds: List[Tensor],
                     objectnesses: List[Tensor],
                     batch_gt_instances: InstanceList) -> 'PairTerms':
@@ -408,18 +439,9 @@ class AutoAssignHead(MMDetAutoAssignHead):
         L_loc is None when the batch has no gt; the negative weights are
         then all 1 (every point is background).
         """
-        device = cls_scores[0].device
-        featmap_sizes = [f.shape[-2:] for f in cls_scores]
-        level_points = self.prior_generator.grid_priors(
-            featmap_sizes, dtype=torch.float32, device=device)
-        points = torch.cat(level_points)  # (P, 2)
-        point_strides = torch.cat([
-            points.new_full((len(p), ), float(s))
-            for p, s in zip(level_points, self.strides)
-        ])  # (P,)
-        cls_score = levels_to_batch(cls_scores)  # (B, P, C)
-        bbox_pred = levels_to_batch(bbox_preds)  # (B, P, 4)
-        objectness = levels_to_batch(objectnesses)  # (B, P, 1)
+        (_, level_points, points, point_strides, cls_score, bbox_pred,
+         objectness) = self._flat_outputs(cls_scores, bbox_preds,
+                                          objectnesses)
         num_imgs, num_points, num_classes = cls_score.shape
 
         inside, gt = self.get_batch_targets(points, batch_gt_instances)
