@@ -24,6 +24,8 @@ timing.
         --batch 2 --size 800x1333 --steps 3 --warmup 1
     python bench/bench_train_step.py configs/centernet_r18.py \\
         --device cuda --amp --batch 16 --size 512
+    python bench/bench_train_step.py \\
+        configs/shapes/autoassign_shapes_crowded.py --gts 200 --box-max 40
 
 ``--amp``: on CUDA, mmengine's AmpOptimWrapper (float16, dynamic loss
 scale), as ``tools/train.py --amp``. mmengine refuses that wrapper on the
@@ -99,6 +101,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='image size: 320 or 800x1333 (H x W)')
     parser.add_argument('--gts', type=int, default=6,
                         help='random gts per image (G)')
+    parser.add_argument('--box-max', type=float, default=None,
+                        help='largest gt side in pixels (default: 40 %% of '
+                        'the image)')
     parser.add_argument('--steps', type=int, default=5,
                         help='timed steps of each model')
     parser.add_argument('--warmup', type=int, default=2,
@@ -189,8 +194,8 @@ def step_seed(args: argparse.Namespace, step: int) -> int:
 def make_batch(args: argparse.Namespace, classes: int, step: int) -> dict:
     """Step ``step``'s batch, as the dataloader hands it to ``train_step``:
     B random uint8 images (3, H, W) and their DetDataSamples, each with G
-    random gts (benchlib.random_gts: 4 px to 40 % of the image, labels
-    below ``classes``) and the metainfo PackDetInputs gives (the data
+    random gts (benchlib.random_gts: 4 px to 40 % of the image or to
+    ``--box-max`` px, labels below ``classes``) and the metainfo PackDetInputs gives (the data
     preprocessor adds ``pad_shape`` and ``batch_input_shape``). Seeded by
     the step, so both models get the same batch."""
     g = torch.Generator().manual_seed(step_seed(args, step))
@@ -199,7 +204,8 @@ def make_batch(args: argparse.Namespace, classes: int, step: int) -> dict:
                             dtype=torch.uint8) for _ in range(args.batch)]
     gts = benchlib.random_gts(
         argparse.Namespace(size=args.size, batch=args.batch, gts=args.gts,
-                           classes=classes), g, torch.device('cpu'))
+                           classes=classes), g, torch.device('cpu'),
+        max_side=args.box_max)
     samples = []
     for i, gt in enumerate(gts):
         sample = DetDataSample(metainfo=dict(

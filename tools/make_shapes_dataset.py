@@ -4,6 +4,9 @@ Usage (from the repository root)::
 
     python tools/make_shapes_dataset.py --out data/shapes
     python tools/make_shapes_dataset.py --out data/shapes --force  # redo
+    python tools/make_shapes_dataset.py --out data/shapes_crowded \
+        --layout crowded --num-train 200 --num-val 16 --num-test 16 \
+        --min-size 288    # the crowded configs' data (they make it too)
 
 Without ``--force`` nothing is done when the annotation files already exist.
 See :mod:`plugin.datasets.shapes` for what the images contain.
@@ -13,7 +16,7 @@ import json
 import os.path as osp
 
 from plugin.datasets import make_shapes_dataset
-from plugin.datasets.shapes import DETECTION_SPLITS
+from plugin.datasets.shapes import DETECTION_SPLITS, LAYOUTS
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,6 +43,12 @@ def parse_args() -> argparse.Namespace:
         default=320,
         help='largest image width/height in pixels (320)')
     parser.add_argument(
+        '--layout',
+        choices=sorted(LAYOUTS),
+        default='default',
+        help="'default' (1-12 objects an image) or 'crowded' (150-300 "
+        'small ones; use e.g. --out data/shapes_crowded --min-size 288)')
+    parser.add_argument(
         '--force',
         action='store_true',
         help='regenerate even if the annotation files exist')
@@ -61,7 +70,8 @@ def main() -> None:
             num_test=args.num_test,
             seed=args.seed,
             min_size=args.min_size,
-            max_size=args.max_size)
+            max_size=args.max_size,
+            layout=args.layout)
         print(json.dumps(summary, indent=2))
         return
     print(f'{args.out} already exists (annotation files found); '

@@ -58,7 +58,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -66,7 +66,8 @@ import numpy as np
 __all__ = [
     'SHAPES_CLASSES', 'SHAPES_PALETTE', 'SHAPES_METAINFO', 'ShapeSpec',
     'draw_shape', 'sample_shape', 'render_background', 'generate_image',
-    'make_shapes_dataset', 'ensure_shapes_dataset'
+    'make_shapes_dataset', 'ensure_shapes_dataset', 'Layout',
+    'DEFAULT_LAYOUT', 'CROWDED_LAYOUT'
 ]
 
 #: Class names, in category-id order (category id = index + 1).
@@ -94,14 +95,18 @@ SHAPES_METAINFO: Dict[str, object] = dict(
 # images of the existing ones. 'track' (test), 'track_train' and 'track_val'
 # seed the tracking videos of plugin.datasets.shapes_tracking, held out from
 # the images and from each other. 'test' (5) came last: the other splits'
-# images did not change when it was added.
+# images did not change when it was added. The crowded variant's splits
+# (6-8) have seeds of their own.
 _SPLIT_IDS: Dict[str, int] = {
     'train': 0,
     'val': 1,
     'track': 2,
     'track_train': 3,
     'track_val': 4,
-    'test': 5
+    'test': 5,
+    'crowded_train': 6,
+    'crowded_val': 7,
+    'crowded_test': 8,
 }
 #: The detection splits, in the order they are generated.
 DETECTION_SPLITS = ('train', 'val', 'test')
@@ -113,6 +118,36 @@ _MIN_OBJECTS, _MAX_OBJECTS = 1, 12
 _MIN_OBJECT_SIDE = 14.0
 # ... to this fraction of the shorter image side.
 _MAX_OBJECT_FRAC = 0.45
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How many objects an image holds and how large they are.
+
+    Attributes:
+        min_objects, max_objects: objects drawn per image, inclusive
+            (before those that cannot be placed are skipped).
+        min_side: the smallest longer side of an object, in pixels.
+        max_side_frac: the largest, as a fraction of the shorter image side.
+        max_side: and at most this many pixels (None: no cap).
+    """
+    min_objects: int = _MIN_OBJECTS
+    max_objects: int = _MAX_OBJECTS
+    min_side: float = _MIN_OBJECT_SIDE
+    max_side_frac: float = _MAX_OBJECT_FRAC
+    max_side: Optional[float] = None
+
+
+#: The shapes dataset's layout: 1 to 12 objects of 14 px to 45 % of the
+#: image.
+DEFAULT_LAYOUT = Layout()
+#: The crowded variant, an aerial-image or shelf stand-in: 150 to 300
+#: objects of 10 to 32 px per image (10: the smallest side at which a ring
+#: stays hollow and an L keeps both arms after rasterisation).
+CROWDED_LAYOUT = Layout(min_objects=150, max_objects=300, min_side=10.0,
+                        max_side=32.0)
+LAYOUTS: Dict[str, Layout] = dict(default=DEFAULT_LAYOUT,
+                                  crowded=CROWDED_LAYOUT)
 # Aspect ratio (width / height) is log-uniform in [1/_MAX_ASPECT, _MAX_ASPECT].
 _MAX_ASPECT = 2.0
 # An object is annotated only if at least this fraction of its pixels stays
@@ -293,8 +328,11 @@ def _rotated_half_extent(spec: ShapeSpec) -> Tuple[float, float]:
     return ((c * spec.w + s * spec.h) / 2.0, (s * spec.w + c * spec.h) / 2.0)
 
 
-def sample_shape(rng: np.random.Generator, label: str, height: int,
-                 width: int) -> ShapeSpec:
+def sample_shape(rng: np.random.Generator,
+                 label: str,
+                 height: int,
+                 width: int,
+                 layout: Layout = DEFAULT_LAYOUT) -> ShapeSpec:
     """Draw random geometry for one shape that fits inside the image.
 
     Args:
@@ -302,6 +340,7 @@ def sample_shape(rng: np.random.Generator, label: str, height: int,
         label: One of :data:`SHAPES_CLASSES`.
         height: Image height in pixels.
         width: Image width in pixels.
+        layout: The object sizes.
 
     Returns:
         A :class:`ShapeSpec` whose rotated box lies inside the image (objects
@@ -309,9 +348,12 @@ def sample_shape(rng: np.random.Generator, label: str, height: int,
     """
     # Longer side log-uniform: as many small as large objects per octave,
     # like natural scale distributions.
-    max_side = max(_MAX_OBJECT_FRAC * min(height, width), _MIN_OBJECT_SIDE)
+    max_side = max(layout.max_side_frac * min(height, width),
+                   layout.min_side)
+    if layout.max_side is not None:
+        max_side = max(min(max_side, layout.max_side), layout.min_side)
     side = float(
-        np.exp(rng.uniform(np.log(_MIN_OBJECT_SIDE), np.log(max_side))))
+        np.exp(rng.uniform(np.log(layout.min_side), np.log(max_side))))
     aspect = float(np.exp(rng.uniform(-np.log(_MAX_ASPECT),
                                       np.log(_MAX_ASPECT))))
     w, h = (side, side / aspect) if aspect >= 1 else (side * aspect, side)
@@ -436,8 +478,11 @@ def _pick_colour(rng: np.random.Generator, local_mean: np.ndarray) -> \
 
 
 def generate_image(
-        rng: np.random.Generator, height: int,
-        width: int) -> Tuple[np.ndarray, List[Dict[str, object]]]:
+    rng: np.random.Generator,
+    height: int,
+    width: int,
+    layout: Layout = DEFAULT_LAYOUT
+) -> Tuple[np.ndarray, List[Dict[str, object]]]:
     """Generate one image and the annotations of its visible objects.
 
     Objects are drawn one after the other, each over the previous ones. A
@@ -452,6 +497,7 @@ def generate_image(
         rng: Random generator for this image.
         height: Image height in pixels.
         width: Image width in pixels.
+        layout: How many objects, how large.
 
     Returns:
         ``(image, objects)``: image is uint8 (height, width, 3) in BGR order
@@ -468,10 +514,12 @@ def generate_image(
     visible_area: List[int] = []  # pixel count still visible
     labels: List[int] = []
 
-    num_objects = int(rng.integers(_MIN_OBJECTS, _MAX_OBJECTS + 1))
+    num_objects = int(
+        rng.integers(layout.min_objects, layout.max_objects + 1))
     for _ in range(num_objects):
         label = int(rng.integers(0, len(SHAPES_CLASSES)))
-        spec = sample_shape(rng, SHAPES_CLASSES[label], height, width)
+        spec = sample_shape(rng, SHAPES_CLASSES[label], height, width,
+                            layout)
         mask = None
         for attempt in range(_PLACEMENT_TRIES):
             if attempt:
@@ -536,15 +584,18 @@ def _image_size(rng: np.random.Generator, min_size: int,
 
 
 def _write_split(root: str, split: str, num_images: int, seed: int,
-                 min_size: int, max_size: int) -> Dict[str, object]:
+                 min_size: int, max_size: int,
+                 layout: str = 'default') -> Dict[str, object]:
     """Generate one split into ``root``; return its COCO dict."""
     img_dir = osp.join(root, split)
     os.makedirs(img_dir, exist_ok=True)
+    split_id = _SPLIT_IDS[split if layout == 'default' else
+                          f'{layout}_{split}']
     images, annotations = [], []
     for index in range(num_images):
-        rng = np.random.default_rng([seed, _SPLIT_IDS[split], index])
+        rng = np.random.default_rng([seed, split_id, index])
         height, width = _image_size(rng, min_size, max_size)
-        image, objects = generate_image(rng, height, width)
+        image, objects = generate_image(rng, height, width, LAYOUTS[layout])
         file_name = f'{index:06d}.png'
         if not cv2.imwrite(osp.join(img_dir, file_name), image, _PNG_PARAMS):
             raise OSError(f'could not write {osp.join(img_dir, file_name)}')
@@ -568,7 +619,8 @@ def _write_split(root: str, split: str, num_images: int, seed: int,
                 seed=seed,
                 num_images=num_images,
                 min_size=min_size,
-                max_size=max_size)),
+                max_size=max_size,
+                layout=layout)),
         licenses=[],
         images=images,
         annotations=annotations,
@@ -588,7 +640,8 @@ def make_shapes_dataset(out_dir: str,
                         num_test: int = 100,
                         seed: int = 0,
                         min_size: int = 192,
-                        max_size: int = 320) -> Dict[str, object]:
+                        max_size: int = 320,
+                        layout: str = 'default') -> Dict[str, object]:
     """Generate the dataset (always; see :func:`ensure_shapes_dataset`).
 
     Everything is written to a temporary folder next to ``out_dir`` and moved
@@ -605,6 +658,9 @@ def make_shapes_dataset(out_dir: str,
         seed: Base seed; image i of a split uses ``[seed, split_id, i]``.
         min_size: Smallest image width/height in pixels.
         max_size: Largest image width/height in pixels.
+        layout: ``'default'`` (1-12 objects an image) or ``'crowded'``
+            (150-300 small objects: :data:`CROWDED_LAYOUT`, split seeds of
+            its own).
 
     Returns:
         Summary dict: ``out_dir``, ``seconds`` and per split (``'train'``,
@@ -618,6 +674,9 @@ def make_shapes_dataset(out_dir: str,
         raise ValueError('num_train, num_val and num_test must be >= 0')
     if seed < 0:
         raise ValueError('seed must be >= 0 (numpy SeedSequence entropy)')
+    if layout not in LAYOUTS:
+        raise ValueError(f'layout must be one of {sorted(LAYOUTS)}, got '
+                         f'{layout!r}')
     # Below 2 * _MIN_OBJECT_SIDE a large, rotated object would not fit.
     if not 2 * _MIN_OBJECT_SIDE <= min_size <= max_size:
         raise ValueError(f'need {2 * int(_MIN_OBJECT_SIDE)} <= min_size <= '
@@ -630,7 +689,7 @@ def make_shapes_dataset(out_dir: str,
         for split, num in zip(DETECTION_SPLITS,
                               (num_train, num_val, num_test)):
             cocos[split] = _write_split(tmp, split, num, seed, min_size,
-                                        max_size)
+                                        max_size, layout)
             os.makedirs(osp.join(tmp, 'annotations'), exist_ok=True)
             with open(_ann_path(tmp, split), 'w', encoding='utf-8') as f:
                 json.dump(cocos[split], f)

@@ -24,6 +24,9 @@ CONFIGS = {
     'configs/faster_rcnn_r50_fpn_plugin_rpn.py': 'RPNHead',
     'configs/shapes/rpn_shapes.py': 'RPNHead',
     'configs/shapes/faster_rcnn_shapes.py': 'RPNHead',
+    'configs/shapes/autoassign_shapes_crowded.py': 'AutoAssignHead',
+    'configs/shapes/centernet_shapes_crowded.py': 'CenterNetHead',
+    'configs/shapes/faster_rcnn_shapes_crowded.py': 'RPNHead',
 }
 # the config key of each head (the detectors' attribute has the same name,
 # except mmdet's RPN detector, which keeps its rpn_head as bbox_head)
@@ -138,3 +141,31 @@ def test_rpn_coco_configs_are_mmdet_recipes(path, detector):
     assert ours.train_cfg.max_epochs == 12
     assert ours.optim_wrapper.optimizer.lr == 0.02
     assert ours.train_dataloader.dataset.data_root == 'data/coco/'
+
+
+@pytest.mark.parametrize('head', ['autoassign', 'centernet', 'faster_rcnn'])
+def test_crowded_configs_change_data_and_detections_only(head):
+    """Each crowded config is its shapes config on the crowded data, for
+    one epoch, keeping up to 1000 detections; val selects, test reports."""
+    shapes = load(f'configs/shapes/{head}_shapes.py')
+    crowded = load(f'configs/shapes/{head}_shapes_crowded.py')
+    assert crowded.shapes_dataset.layout == 'crowded'
+    root = crowded.shapes_dataset.out_dir
+    assert root != shapes.shapes_dataset.out_dir
+    for split, loader in (('train', crowded.train_dataloader),
+                          ('val', crowded.val_dataloader),
+                          ('test', crowded.test_dataloader)):
+        assert loader.dataset.data_root == root
+        assert loader.dataset.ann_file == f'annotations/instances_{split}.json'
+    assert crowded.val_evaluator.ann_file.endswith('instances_val.json')
+    assert crowded.test_evaluator.ann_file == \
+        root + 'annotations/instances_test.json'
+    assert crowded.train_cfg.max_epochs == 1
+    # the schedule ends with the epoch
+    assert crowded.param_scheduler[-1].end == 1
+    test_cfg = crowded.model.test_cfg
+    assert (test_cfg.rcnn if 'rcnn' in test_cfg else test_cfg).max_per_img \
+        == 1000
+    shapes.model.pop('test_cfg')
+    crowded.model.pop('test_cfg')
+    assert crowded.model == shapes.model

@@ -8,7 +8,8 @@ import pytest
 
 from plugin.datasets import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
                              ShapeSpec, draw_shape, ensure_shapes_dataset,
-                             make_shapes_dataset)
+                             generate_image, make_shapes_dataset)
+from plugin.datasets.shapes import CROWDED_LAYOUT, DEFAULT_LAYOUT
 
 # Small and fast: a few images of the smallest allowed kind of sizes.
 SMALL = dict(num_train=8, num_val=4, num_test=3, seed=0, min_size=96, max_size=160)
@@ -97,6 +98,37 @@ def test_dataset_without_test_split_is_regenerated(tmp_path):
     after = _files(root)
     assert len(_load(root, 'test')['images']) == SMALL['num_test']
     assert all(after[k] == v for k, v in before.items())
+
+
+def test_crowded_layout_holds_many_small_objects():
+    rng = np.random.default_rng([0, 6, 0])
+    image, objects = generate_image(rng, 160, 160, CROWDED_LAYOUT)
+    assert image.shape == (160, 160, 3)
+    # 150-300 drawn, those hidden too much are skipped
+    assert 60 <= len(objects) <= CROWDED_LAYOUT.max_objects
+    # 32 px longest side, and a rotation grows the box by at most sqrt(2)
+    assert max(max(o['bbox'][2:]) for o in objects) <= 32 * 2**0.5 + 1
+
+
+def test_default_layout_is_the_shapes_one():
+    # the same stream of draws: the shapes images did not change
+    a = generate_image(np.random.default_rng(3), 96, 128)
+    b = generate_image(np.random.default_rng(3), 96, 128, DEFAULT_LAYOUT)
+    assert np.array_equal(a[0], b[0]) and a[1] == b[1]
+
+
+def test_crowded_dataset(dataset, tmp_path):
+    small = dict(SMALL, num_train=1, num_val=1, num_test=0)
+    root = str(tmp_path / 'c')
+    make_shapes_dataset(root, layout='crowded', **small)
+    coco = _load(root, 'train')
+    assert coco['info']['generator']['layout'] == 'crowded'
+    assert len(coco['annotations']) >= 60
+    # split seeds of its own: not the shapes dataset's image 0 re-crowded
+    assert _files(root)['train/000000.png'] != \
+        _files(dataset[0])['train/000000.png']
+    with pytest.raises(ValueError, match='layout'):
+        make_shapes_dataset(str(tmp_path / 'x'), layout='dense', **small)
 
 
 def test_image_independent_of_split_size(dataset, tmp_path):
