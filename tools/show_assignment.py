@@ -1,7 +1,7 @@
 """Show what a head assigns: one PNG per image and a table of positives.
 
     python tools/show_assignment.py CONFIG [--checkpoint CKPT] \
-        [--split train|val] [--images N] [--out DIR]
+        [--split train|val|test] [--images N] [--out DIR]
 
 Builds the model and the dataset of CONFIG (any config whose head is
 plugin.RPNHead, plugin.AutoAssignHead or plugin.CenterNetHead), runs the
@@ -42,7 +42,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('--checkpoint', help='weights (default: untrained)')
-    parser.add_argument('--split', choices=['train', 'val'], default='train',
+    parser.add_argument('--split', choices=['train', 'val', 'test'],
+                        default='train',
                         help='which dataloader\'s dataset and pipeline')
     parser.add_argument('--images', type=int, default=4,
                         help='how many images (the first of the split)')

@@ -15,6 +15,13 @@ whole batch at once:
 
 with no Python loop over gts and no host synchronisation, in fp32 with
 autocast off so that it also trains under AMP.
+
+Two paths compute the same loss (``assign_mode``): the dense one forms
+(B, P, G) planes, as mmdet; the window path, for crowded batches, lists
+only the (gt, point) pairs whose point lies inside the box (T pairs, one
+host read; :mod:`..task_modules.assigners.point_windows` and
+:mod:`..task_modules.assigners.overlap_bands`). Its memory is O(T + B P C)
+plus one block of 2^20 IoU pairs, never B P G.
 """
 from typing import Dict, List, NamedTuple, Optional, Tuple
 

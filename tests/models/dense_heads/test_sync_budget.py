@@ -108,3 +108,17 @@ def test_autoassign_window_path_reads_its_pair_count_once():
         head_parity.run_loss(head, autoassign.make_feats(2),
                              batch(autoassign, 'gts'), autoassign.metas(2))
     assert len(counter.syncs) == 2, counter.summary()
+
+
+def test_centernet_radius_classes_read_their_sizes_once(monkeypatch):
+    """Above ``CLASS_MIN_CELLS`` window cells the gaussians are drawn by
+    radius class: one more host read (the classes' sizes), no other."""
+    import plugin.models.utils.gaussian_target as gaussian_target
+    monkeypatch.setattr(gaussian_target, 'CLASS_MIN_CELLS', 0)
+    head = make_head(centernet)
+    with OpCounter() as counter:
+        head_parity.run_loss(head, centernet.make_feats(2),
+                             batch(centernet, 'gts'), centernet.metas(2))
+    assert [where for _, where in counter.syncs] == [
+        CHECK, 'plugin.models.utils.gaussian_target:_draw_by_radius_class'
+    ], counter.summary()

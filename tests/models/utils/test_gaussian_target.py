@@ -127,3 +127,39 @@ def test_host_radius_equals_the_tensor_radius_bitwise(min_overlap):
     host = torch.tensor([gaussian_radius_host(h, w, min_overlap)
                          for h, w in sizes])
     assert torch.equal(ours, host)
+
+
+def test_radius_classes_draw_the_same_heatmap(monkeypatch):
+    """Many small objects on a large window: drawn by radius class (one
+    host read), bitwise the one-window result."""
+    import plugin.models.utils.gaussian_target as gt
+    g = torch.Generator().manual_seed(0)
+    n, size, max_radius = 300, 60, 20
+    ch = torch.randint(0, 3, (n, ), generator=g)
+    cx = torch.randint(-3, size + 3, (n, ), generator=g)
+    cy = torch.randint(-3, size + 3, (n, ), generator=g)
+    r = (torch.rand(n, generator=g) ** 3 * (max_radius + 1)).long()
+    r[:3] = torch.tensor([0, max_radius, 1])
+    valid = torch.rand(n, generator=g) > 0.1
+
+    def run():
+        heatmap = torch.zeros(3, size, size)
+        return draw_gaussians(heatmap, ch, cx, cy, r, valid, max_radius,
+                              budget=4096)
+
+    monkeypatch.setattr(gt, 'CLASS_MIN_CELLS', 2**62)
+    one_window = run()
+    monkeypatch.setattr(gt, 'CLASS_MIN_CELLS', 0)
+    windows, draw_windows = [], gt._draw_windows
+
+    def spy(*args):
+        windows.append(args[6])  # the window half-side of this class
+        return draw_windows(*args)
+
+    monkeypatch.setattr(gt, '_draw_windows', spy)
+    by_class = run()
+    assert torch.equal(by_class, one_window)
+    assert (one_window == 1).sum() > 50
+    # classes 0, 1, 2, 4, 8, 16, 20 (the cap), the empty ones skipped
+    assert windows[0] == 0 and windows[-1] == max_radius
+    assert set(windows) <= {0, 1, 2, 4, 8, 16, 20} and len(windows) >= 5
