@@ -50,7 +50,7 @@ def _tight_box(mask):
 def test_split_id_is_disjoint_from_the_images():
     assert _SPLIT_IDS == {
         'train': 0, 'val': 1, 'track': 2, 'track_train': 3, 'track_val': 4,
-        'test': 5
+        'test': 5, 'crowded_train': 6, 'crowded_val': 7, 'crowded_test': 8
     }
     # each video split has its own seed; test keeps the earlier set's 2
     assert {k: _SPLIT_IDS[v] for k, v in SPLITS.items()} == {
