@@ -75,16 +75,10 @@ def make_inputs(args, device):
 
 def parse_args() -> argparse.Namespace:
     parser = benchlib.base_parser(__doc__)
-    parser.add_argument('--box-max', type=float, default=None,
-                        help='largest gt side in pixels (default: 40 %% of '
-                        'the image)')
-    parser.add_argument('--paths', default='window,dense',
-                        help="plugin's assignment paths to time")
+    benchlib.add_path_options(parser)
     parser.add_argument('--max-dense-triples', type=float, default=2e8,
                         help="skip plugin's dense path above this many "
                         '(image, point, gt) triples on the CPU')
-    parser.add_argument('--crossover', action='store_true',
-                        help='dense vs window on small cases')
     return parser.parse_args()
 
 

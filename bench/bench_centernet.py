@@ -40,9 +40,7 @@ def make_inputs(args, device):
 
 def main() -> None:
     parser = benchlib.base_parser(__doc__)
-    parser.add_argument('--box-max', type=float, default=None,
-                        help='largest gt side in pixels (default: 40 %% of '
-                        'the image)')
+    benchlib.add_box_max(parser)
     args = parser.parse_args()
     device = benchlib.setup(args)
     cfg = dict(in_channels=8, feat_channels=8, num_classes=args.classes)

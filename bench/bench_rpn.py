@@ -114,17 +114,10 @@ def memory_limit_mib(device: torch.device) -> float:
 
 def parse_args() -> argparse.Namespace:
     parser = benchlib.base_parser(__doc__)
-    parser.add_argument('--box-max', type=float, default=None,
-                        help='largest gt side in pixels (default: 40 %% of '
-                        'the image)')
-    parser.add_argument('--paths', default='window,dense',
-                        help="plugin's assignment paths to time")
+    benchlib.add_path_options(parser)
     parser.add_argument('--max-dense-pairs', type=float, default=2e9,
                         help="skip plugin's dense path above this many "
                         '(image, gt, anchor) pairs on the CPU')
-    parser.add_argument('--crossover', action='store_true',
-                        help='time the assigner alone, dense vs window, on '
-                        'small cases')
     return parser.parse_args()
 
 

@@ -101,9 +101,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='image size: 320 or 800x1333 (H x W)')
     parser.add_argument('--gts', type=int, default=6,
                         help='random gts per image (G)')
-    parser.add_argument('--box-max', type=float, default=None,
-                        help='largest gt side in pixels (default: 40 %% of '
-                        'the image)')
+    benchlib.add_box_max(parser)
     parser.add_argument('--steps', type=int, default=5,
                         help='timed steps of each model')
     parser.add_argument('--warmup', type=int, default=2,
@@ -195,9 +193,10 @@ def make_batch(args: argparse.Namespace, classes: int, step: int) -> dict:
     """Step ``step``'s batch, as the dataloader hands it to ``train_step``:
     B random uint8 images (3, H, W) and their DetDataSamples, each with G
     random gts (benchlib.random_gts: 4 px to 40 % of the image or to
-    ``--box-max`` px, labels below ``classes``) and the metainfo PackDetInputs gives (the data
-    preprocessor adds ``pad_shape`` and ``batch_input_shape``). Seeded by
-    the step, so both models get the same batch."""
+    ``--box-max`` px, labels below ``classes``) and the metainfo
+    PackDetInputs gives (the data preprocessor adds ``pad_shape`` and
+    ``batch_input_shape``). Seeded by the step, so both models get the
+    same batch."""
     g = torch.Generator().manual_seed(step_seed(args, step))
     h, w = args.size
     inputs = [torch.randint(0, 256, (3, h, w), generator=g,

@@ -78,6 +78,25 @@ def total_loss(losses: dict) -> torch.Tensor:
         for v in losses.values())
 
 
+def add_box_max(parser: argparse.ArgumentParser) -> None:
+    """``--box-max``: the largest gt side in pixels, for
+    :func:`random_gts` (``args.box_max``; default: 40 % of the image)."""
+    parser.add_argument('--box-max', type=float, default=None,
+                        help='largest gt side in pixels (default: 40 %% of '
+                        'the image)')
+
+
+def add_path_options(parser: argparse.ArgumentParser) -> None:
+    """``--box-max``, ``--paths`` (plugin's assignment paths to time) and
+    ``--crossover`` (window against dense on small cases), for the benches
+    of heads with a window and a dense path."""
+    add_box_max(parser)
+    parser.add_argument('--paths', default='window,dense',
+                        help="plugin's assignment paths to time")
+    parser.add_argument('--crossover', action='store_true',
+                        help='time window against dense on small cases')
+
+
 def loss_and_backward(head: torch.nn.Module, outputs: tuple, gts: list,
                       metas: List[dict]) -> None:
     """One ``loss_by_feat`` + backward of ``head`` on fresh leaf copies of

@@ -664,8 +664,9 @@ def make_shapes_dataset(out_dir: str,
 
     Returns:
         Summary dict: ``out_dir``, ``seconds`` and per split (``'train'``,
-        ``'val'``, ``'test'``) a dict with ``img_dir``, ``ann_file``, ``images``,
-        ``objects`` and ``objects_per_class`` (class name -> count).
+        ``'val'``, ``'test'``) a dict with ``img_dir``, ``ann_file``,
+        ``images``, ``objects`` and ``objects_per_class`` (class name ->
+        count).
 
     Raises:
         ValueError: On negative counts/seed or an invalid size range.

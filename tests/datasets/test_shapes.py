@@ -12,7 +12,8 @@ from plugin.datasets import (SHAPES_CLASSES, SHAPES_METAINFO, SHAPES_PALETTE,
 from plugin.datasets.shapes import CROWDED_LAYOUT, DEFAULT_LAYOUT
 
 # Small and fast: a few images of the smallest allowed kind of sizes.
-SMALL = dict(num_train=8, num_val=4, num_test=3, seed=0, min_size=96, max_size=160)
+SMALL = dict(num_train=8, num_val=4, num_test=3, seed=0, min_size=96,
+             max_size=160)
 
 
 def _files(root):
