@@ -269,15 +269,34 @@ class AutoAssignHead(MMDetAutoAssignHead):
         p_pos = p_cls * torch.exp(-t.loss_loc)
         loss_pos = autoassign_pos_loss(p_pos, t.center_prior, gt.valid)
 
+        return self._weighted_losses(loss_pos, loss_neg,
+                                     t.center_prior.sum(dim=(1, 2)),
+                                     t.inside.any(dim=2).any(dim=1), gt,
+                                     pos_avg_factor, neg_avg_factor)
+
+    def _weighted_losses(self, loss_pos: Tensor, loss_neg: Tensor,
+                         prior_sum: Tensor, has_points: Tensor, gt: BatchGT,
+                         pos_avg_factor: Tensor,
+                         neg_avg_factor: Tensor) -> Dict[str, Tensor]:
+        """The centre loss, and the three losses normalised and weighted
+        (both paths).
+
+        Args:
+            loss_pos, loss_neg (Tensor): the unnormalised sums.
+            prior_sum (Tensor): (B,) the centre prior summed over each
+                image's (point, gt) pairs.
+            has_points (Tensor): (B,) bool, whether any gt of the image
+                holds a point.
+            gt (BatchGT): the packed gts.
+            pos_avg_factor, neg_avg_factor (Tensor): the normalisers.
+        """
         # Centre loss: num_gts / sum of the prior per image pushes the prior
         # to cover the objects' points; images whose gts hold no point add a
         # connected zero instead (the prior is all zero there).
-        prior_sum = t.center_prior.sum(dim=(1, 2))  # (B,)
         img_num_gts = prior_sum.new_tensor(gt.num_gts)
         loss_center = torch.where(
-            t.inside.any(dim=2).any(dim=1),
-            img_num_gts / prior_sum.clamp(min=EPS), prior_sum * 0).mean()
-
+            has_points, img_num_gts / prior_sum.clamp(min=EPS),
+            prior_sum * 0).mean()
         return dict(
             loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
             loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
@@ -372,14 +391,9 @@ class AutoAssignHead(MMDetAutoAssignHead):
                                             pairs.counts, gt.valid)
         prior_sum = torch.segment_reduce(
             center_prior, 'sum', lengths=pairs.image_counts)  # (B,)
-        img_num_gts = prior_sum.new_tensor(gt.num_gts)
-        loss_center = torch.where(pairs.image_counts > 0,
-                                  img_num_gts / prior_sum.clamp(min=EPS),
-                                  prior_sum * 0).mean()
-        return dict(
-            loss_pos=loss_pos * self.pos_loss_weight / pos_avg_factor,
-            loss_neg=loss_neg * self.neg_loss_weight / neg_avg_factor,
-            loss_center=loss_center * self.center_loss_weight)
+        return self._weighted_losses(loss_pos, loss_neg, prior_sum,
+                                     pairs.image_counts > 0, gt,
+                                     pos_avg_factor, neg_avg_factor)
 
     def _window_topk(self, grids, windows: Tensor, points: Tensor,
                      point_strides: Tensor, centers: Tensor, labels: Tensor,
@@ -402,7 +416,7 @@ class AutoAssignHead(MMDetAutoAssignHead):
                 labels.repeat_interleave(num)).view(-1, num)
             top = prior.topk(k, dim=1).indices
             extra = cand.gather(1, top).sort(dim=1).values
-        empty = (windows[..., 1] * windows[..., 3]).sum(-1).reshape(-1) == 0
+        empty = window_counts(windows).sum(1) == 0  # (B G,)
         extra_counts = (empty & valid.reshape(-1)).long() * k
         return extra, extra_counts
 

@@ -46,6 +46,12 @@ def autoassign_pos_loss(p_pos: Tensor, center_prior: Tensor,
     """
     weights = autoassign_pos_weights(p_pos, center_prior)
     reweighted_p_pos = (p_pos * weights).sum(dim=1)  # (B, G)
+    return _positive_bag_loss(reweighted_p_pos, gt_valid)
+
+
+def _positive_bag_loss(reweighted_p_pos: Tensor, gt_valid: Tensor) -> Tensor:
+    """Sum over real gts of BCE(the gt's weighted mean P+, 1); both
+    shaped like ``gt_valid``."""
     loss = F.binary_cross_entropy(
         reweighted_p_pos, torch.ones_like(reweighted_p_pos), reduction='none')
     # where(), not a product with the mask: padding's BCE(0, 1) = 100 must
@@ -201,10 +207,7 @@ def autoassign_pair_pos_loss(p_pos: Tensor, center_prior: Tensor,
     weights = autoassign_pair_pos_weights(p_pos, center_prior, counts)
     reweighted_p_pos = torch.segment_reduce(
         p_pos * weights, 'sum', lengths=counts)  # (B G,)
-    loss = F.binary_cross_entropy(
-        reweighted_p_pos, torch.ones_like(reweighted_p_pos), reduction='none')
-    valid = gt_valid.reshape(-1)
-    return torch.where(valid, loss, loss.new_zeros(())).sum()
+    return _positive_bag_loss(reweighted_p_pos, gt_valid.reshape(-1))
 
 
 def autoassign_pair_pos_weights(p_pos: Tensor, center_prior: Tensor,

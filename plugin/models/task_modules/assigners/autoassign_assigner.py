@@ -31,6 +31,13 @@ EPS = 1e-12
 NO_CANDIDATE = -1.0
 
 
+def _check_int16_ranks(num_gts: int) -> None:
+    """The overlap rule ranks gts in int16: refuse images with more."""
+    if num_gts > torch.iinfo(torch.int16).max:
+        raise ValueError(f'{num_gts} gts in one image: at most '
+                         f'{torch.iinfo(torch.int16).max} supported')
+
+
 @TASK_UTILS.register_module()
 class AutoAssignAssigner:
     """Batched candidate selection and negative weighting of AutoAssign.
@@ -124,9 +131,7 @@ class AutoAssignAssigner:
         # highest index wins (the documented overlap rule): an amax over
         # 1-based ranks finds it, independent of the order of writes.
         # int16 ranks: a quarter of int64's memory traffic.
-        if num_gts > torch.iinfo(torch.int16).max:
-            raise ValueError(f'{num_gts} gts in one image: at most '
-                             f'{torch.iinfo(torch.int16).max} supported')
+        _check_int16_ranks(num_gts)
         label_idx = gt_labels[:, None].expand(-1, num_points, -1)
         rank = torch.where(
             inside,
@@ -170,9 +175,7 @@ class AutoAssignAssigner:
         weights = best_ious.new_full(shape, NO_CANDIDATE)
         if len(pair_gt) == 0:
             return weights.fill_(1)
-        if num_gts > torch.iinfo(torch.int16).max:
-            raise ValueError(f'{num_gts} gts in one image: at most '
-                             f'{torch.iinfo(torch.int16).max} supported')
+        _check_int16_ranks(num_gts)
         f = 1 / (1 - best_ious.reshape(-1)).clamp(min=EPS)
         f = f.index_select(0, pair_flat)  # (T,)
         # min-max over each gt's candidates, as the dense masked amin/amax

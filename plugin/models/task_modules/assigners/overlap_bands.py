@@ -20,6 +20,8 @@ from typing import NamedTuple
 import torch
 from torch import Tensor
 
+from plugin.models.utils.segments import segment_ids
+
 # Relative widening of each band's lower end: b.x1 + w_max is rounded, so
 # b.x2 may exceed it by an ulp or two (1.2e-7 relative); 1e-5 is ~80 ulps,
 # and a gt taken in by the margin only costs its IoU (0 if apart).
@@ -92,8 +94,8 @@ def band_max_ious(boxes: Tensor, gt_bboxes: Tensor, bands: OverlapBands,
     counts = bands.counts.reshape(-1)
     cum = counts.cumsum(0)
     starts = cum - counts  # (B N,) each box's first pair
-    box_ids = torch.arange(len(counts), device=boxes.device)
-    image = torch.div(box_ids, num_boxes, rounding_mode='floor')
+    image = torch.div(torch.arange(len(counts), device=boxes.device),
+                      num_boxes, rounding_mode='floor')
     # pair t of box i is sorted gt t + offset[i] of the flat (B G) order
     offset = image * num_gts + bands.lo.reshape(-1) - starts
     flat_boxes, flat_gts = boxes.reshape(-1, 4), gt_bboxes.reshape(-1, 4)
@@ -102,18 +104,7 @@ def band_max_ious(boxes: Tensor, gt_bboxes: Tensor, bands: OverlapBands,
     for start in range(0, total, max_pairs):
         size = min(max_pairs, total - start)
         t = torch.arange(start, start + size, device=boxes.device)
-        # each pair's box without a binary search per pair: each box's id
-        # at its first pair (the highest id where empty boxes share it),
-        # the box holding ``start`` at 0, then a running maximum
-        rel = starts - start
-        inside = (rel >= 0) & (rel < size)
-        marks = torch.full((size, ), -1, dtype=torch.long,
-                           device=boxes.device)
-        marks[:1] = torch.searchsorted(cum, t[:1], right=True)
-        marks.scatter_reduce_(0, rel.clamp(0, size - 1),
-                              torch.where(inside, box_ids, -1),
-                              reduce='amax')
-        box = marks.cummax(0).values
+        box = segment_ids(starts, cum, start, size)  # image * N + box
         gt = order.index_select(0, t + offset.index_select(0, box))
         ax1, ay1, ax2, ay2 = flat_boxes.index_select(0, box).unbind(1)
         bx1, by1, bx2, by2 = flat_gts.index_select(0, gt).unbind(1)

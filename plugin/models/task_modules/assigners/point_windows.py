@@ -37,6 +37,7 @@ import torch
 from torch import Tensor
 
 from plugin.models.utils import host_tensor
+from plugin.models.utils.segments import segment_ids
 from .anchor_windows import axis_window
 
 # 3: the K nearest integers to a real position p lie in
@@ -264,8 +265,9 @@ def window_pairs(grids: Sequence[LevelGrid], windows: Tensor,
     if total is None:
         total = int(cum[-1]) if len(cum) else 0  # the one host read
     t = torch.arange(total, device=device)
-    seg = torch.searchsorted(cum, t, right=True)
-    local = t - (cum - seg_counts).index_select(0, seg)
+    starts = cum - seg_counts
+    seg = segment_ids(starts, cum, 0, total)
+    local = t - starts.index_select(0, seg)
     per_gt = counts.size(1)
     gt = torch.div(seg, per_gt, rounding_mode='floor')
     level = seg - gt * per_gt
