@@ -1,6 +1,7 @@
 """What tools/train.py and tools/test.py share: the OpenMMLab options, config
 loading and runner building, kept in one place so the two stay in step."""
 import argparse
+import fcntl
 import os
 import os.path as osp
 
@@ -10,6 +11,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from plugin.datasets.check import prepare_datasets
+from plugin.utils.cpu_dist import setup_cpu_distributed
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -58,8 +60,19 @@ def load_config(args: argparse.Namespace) -> Config:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Check (or generate) the datasets, then build the config's runner."""
-    prepare_datasets(cfg)
+    """Check (or generate) the datasets, then build the config's runner.
+
+    Under ``--launcher pytorch`` without CUDA, first set up gloo and a
+    device-less DDP (:mod:`plugin.utils.cpu_dist`). The datasets are
+    prepared under a file lock in the work dir, so that the ranks of a
+    multi-process launch do not generate the shapes dataset at once: the
+    first one generates it, the others find it.
+    """
+    setup_cpu_distributed(cfg)
+    os.makedirs(cfg.work_dir, exist_ok=True)
+    with open(osp.join(cfg.work_dir, '.prepare_datasets.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        prepare_datasets(cfg)
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)

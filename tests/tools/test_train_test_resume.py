@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from plugin.datasets import ensure_shapes_dataset
-from tool_runner import BIN, ROOT, run
+from tool_runner import BIN, ROOT, data_options, run
 
 # config -> the metric its evaluator reports
 METRICS = {
@@ -30,29 +30,6 @@ def shapes_root(tmp_path_factory):
     ensure_shapes_dataset(root, num_train=12, num_val=6, num_test=6,
                           seed=0)
     return root
-
-
-def data_options(root, max_epochs):
-    """--cfg-options that point the shapes config at a tiny dataset."""
-    root = root.rstrip('/') + '/'
-    ann = root + 'annotations/instances_{}.json'
-    return [
-        f'shapes_dataset.out_dir={root}',
-        f'train_dataloader.dataset.data_root={root}',
-        f'val_dataloader.dataset.data_root={root}',
-        f'test_dataloader.dataset.data_root={root}',
-        f'val_evaluator.ann_file={ann.format("val")}',
-        f'test_evaluator.ann_file={ann.format("test")}',
-        'train_dataloader.dataset.indices=8',
-        'train_dataloader.batch_size=4',
-        'train_dataloader.num_workers=0',
-        'train_dataloader.persistent_workers=False',
-        'val_dataloader.num_workers=0',
-        'val_dataloader.persistent_workers=False',
-        'test_dataloader.num_workers=0',
-        'test_dataloader.persistent_workers=False',
-        f'train_cfg.max_epochs={max_epochs}',
-    ]
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
