@@ -14,6 +14,7 @@ They are children of mmdet's registries, so that
 registries the first time a name is looked up (lazy import).
 """
 from mmdet.registry import DATASETS as MMDET_DATASETS
+from mmdet.registry import HOOKS as MMDET_HOOKS
 from mmdet.registry import METRICS as MMDET_METRICS
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.registry import TASK_UTILS as MMDET_TASK_UTILS
@@ -43,6 +44,9 @@ METRICS = Registry(
     parent=MMDET_METRICS,
     scope='plugin',
     locations=['plugin.evaluation'])
+# checkpoints written atomically, random states saved for an exact resume
+HOOKS = Registry(
+    'hook', parent=MMDET_HOOKS, scope='plugin', locations=['plugin.engine'])
 # readers of the standard tracking layouts (GOT-10k, LaSOT, TrackingNet,
 # OTB, VOT) for the sequence datasets' ``reader`` argument; no mmdet
 # counterpart, hence no parent

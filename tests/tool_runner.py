@@ -8,16 +8,20 @@ ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BIN = osp.dirname(sys.executable)
 
 
-def run(args, cwd=ROOT, timeout=600, env=None, check=True):
-    """Run ``args``; return stdout + stderr, asserting exit status 0 (the
-    output's tail is the assertion message) unless ``check`` is False.
-    ``env`` adds variables to this process's environment."""
+def run_status(args, cwd=ROOT, timeout=600, env=None):
+    """Run ``args``; return (exit status, stdout + stderr). ``env`` adds
+    variables to this process's environment."""
     proc = subprocess.run(
         args, cwd=cwd, capture_output=True, text=True, timeout=timeout,
         env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {})))
-    out = proc.stdout + proc.stderr
-    if check:
-        assert proc.returncode == 0, out[-4000:]
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def run(args, cwd=ROOT, timeout=600, env=None):
+    """Run ``args``; return stdout + stderr, asserting exit status 0 (the
+    output's tail is the assertion message)."""
+    code, out = run_status(args, cwd, timeout, env)
+    assert code == 0, out[-4000:]
     return out
 
 

@@ -9,6 +9,7 @@ Examples:
 import argparse
 
 import plugin  # noqa: F401  (registers the heads, safe checkpoint loading)
+from plugin.engine.resume_check import check_resume_file, latest_checkpoint
 from plugin.utils.cli import (add_common_args, build_runner, load_config,
                               parse_args)
 
@@ -57,11 +58,13 @@ def main() -> None:
                                '"auto_scale_lr.base_batch_size" in your'
                                ' configuration file.')
 
-    # resume from a given checkpoint, or the latest one of work_dir
+    # resume from a given checkpoint, or the latest one of work_dir; either
+    # is checked whole first (a truncated file is refused by name)
     if args.resume == 'auto':
         cfg.resume = True
-        cfg.load_from = None
+        cfg.load_from = latest_checkpoint(cfg.work_dir)
     elif args.resume is not None:
+        check_resume_file(args.resume)
         cfg.resume = True
         cfg.load_from = args.resume
 

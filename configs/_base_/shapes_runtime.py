@@ -14,12 +14,17 @@ optim_wrapper = dict(
     paramwise_cfg=dict(norm_decay_mult=0., bias_decay_mult=0.),
     clip_grad=dict(max_norm=35, norm_type=2))
 
+# plugin.CheckpointHook: mmengine's, with atomic writes (a kill during a
+# save leaves the previous checkpoint and last_checkpoint intact);
+# plugin.RNGStateHook: random states in checkpoints, so that --resume
+# continues the draws of the interrupted run (docs/training.md)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=25),
     checkpoint=dict(
-        type='CheckpointHook',
+        type='plugin.CheckpointHook',
         interval=1,
         max_keep_ckpts=1,
         save_best='coco/bbox_mAP',
         rule='greater'))
+custom_hooks = [dict(type='plugin.RNGStateHook')]
 randomness = dict(seed=0)
