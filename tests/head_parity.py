@@ -156,3 +156,42 @@ def check_deterministic(head: torch.nn.Module, feats: Sequence[Tensor],
         for k in first_grads:
             assert torch.equal(grads[k], first_grads[k]), k
     return results[0]
+
+
+def check_thread_counts(head: torch.nn.Module, outs: Sequence[list],
+                        gt_instances: list, img_metas: List[dict],
+                        threads: Sequence[int] = (1, 2), rtol: float = 0.,
+                        seed: int = 0) -> None:
+    """The loss's own work on each intra-op thread count: ``loss_by_feat``
+    on the head outputs ``outs`` (per output, a list of levels) fed as
+    leaves, and its backward to them. With ``rtol == 0`` the losses and the
+    output gradients must be bitwise equal; otherwise within ``rtol`` of
+    each tensor's largest entry (:func:`assert_same`).
+    """
+    sizes = [len(level) for level in outs]
+    flat = [t for level in outs for t in level]
+
+    def regroup(_, leaves):
+        it = iter(leaves)
+        return tuple([next(it) for _ in range(n)] for n in sizes)
+
+    prev = torch.get_num_threads()
+    results = []
+    try:
+        for t in threads:
+            torch.set_num_threads(t)
+            torch.manual_seed(seed)  # the RPN samples: the same draws
+            results.append(run_loss(head, flat, gt_instances, img_metas,
+                                    forward=regroup))
+    finally:
+        torch.set_num_threads(prev)
+    ref_losses, ref_grads = results[0]
+    for losses, grads in results[1:]:
+        if rtol == 0:
+            for k in ref_losses:
+                assert torch.equal(losses[k], ref_losses[k]), k
+            for k in ref_grads:
+                assert torch.equal(grads[k], ref_grads[k]), k
+        else:
+            assert_same(losses, ref_losses, rtol)
+            assert_same(grads, ref_grads, rtol)
