@@ -48,7 +48,7 @@ CHILD = '''
 _base_ = {base!r}
 custom_imports = dict(imports=['plugin', 'rank_losses'],
                       allow_failed_imports=False)
-custom_hooks = [dict(type='RankLossesHook')]
+custom_hooks = [dict(type='plugin.RNGStateHook'), dict(type='RankLossesHook')]
 model = dict(backbone=dict(norm_eval=True){model})
 optim_wrapper = dict(
     optimizer=dict(_delete_=True, type='SGD', lr=0.01, momentum=0.9,

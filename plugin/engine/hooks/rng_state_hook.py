@@ -22,8 +22,8 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 import torch
-from mmengine.dist import all_gather_object, get_rank
-from mmengine.hooks import Hook
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.hooks import CheckpointHook, Hook
 
 from plugin.registry import HOOKS
 
@@ -70,10 +70,39 @@ class RNGStateHook(Hook):
 
     def __init__(self) -> None:
         self._before_val: Optional[Dict[str, Any]] = None
+        self._gathered: Optional[List[dict]] = None
+
+    # Runner.save_checkpoint runs on rank 0 only (mmengine's master_only),
+    # so the other ranks' states are gathered beforehand, at the points
+    # where every rank is and after which a checkpoint may be saved: the
+    # end of an epoch, of a validation (the best checkpoint), and the
+    # iterations at which an iteration-based CheckpointHook saves.
+    def _gather(self, runner) -> None:
+        if get_world_size() > 1:
+            self._gathered = all_gather_object(get_rng_state())
+
+    def after_train_epoch(self, runner) -> None:
+        self._gather(runner)
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        if get_world_size() == 1:
+            return
+        for hook in runner.hooks:
+            if (isinstance(hook, CheckpointHook) and not hook.by_epoch
+                    and (self.every_n_train_iters(runner, hook.interval)
+                         or self.is_last_train_iter(runner))):
+                self._gather(runner)
+                return
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        # every rank calls save_checkpoint (rank 0 writes): gather them all
-        checkpoint[CHECKPOINT_KEY] = all_gather_object(get_rng_state())
+        if get_world_size() == 1:
+            states = [get_rng_state()]
+        elif self._gathered is not None:
+            states = self._gathered
+        else:  # a save outside the points above: rank 0's states only
+            states = [get_rng_state()]
+        checkpoint[CHECKPOINT_KEY] = states
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         states: Optional[List[dict]] = checkpoint.get(CHECKPOINT_KEY)
@@ -95,3 +124,4 @@ class RNGStateHook(Hook):
         if self._before_val is not None:
             set_rng_state(self._before_val)
             self._before_val = None
+        self._gather(runner)  # before CheckpointHook saves the best one
