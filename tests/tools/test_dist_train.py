@@ -37,7 +37,6 @@ import sys
 import pytest
 import torch
 
-from plugin.datasets import ensure_shapes_dataset
 from tool_runner import ROOT, data_options, free_port, run
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -78,14 +77,6 @@ CASES = {
     'rpn_shapes.py': (ALL_ANCHORS, 'coco/AR@100'),
     'faster_rcnn_shapes.py': (ALL_PROPOSALS, 'coco/bbox_mAP'),
 }
-
-
-@pytest.fixture(scope='module')
-def shapes_root(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('shapes'))
-    ensure_shapes_dataset(root, num_train=12, num_val=6, num_test=6,
-                          seed=0)
-    return root
 
 
 def _env():

@@ -13,15 +13,13 @@ import sys
 
 import torch
 
-from plugin.datasets import ensure_shapes_dataset
 from tool_runner import ROOT, data_options, run
 
 CONFIG = osp.join(ROOT, 'configs', 'shapes', 'autoassign_shapes.py')
 
 
-def test_two_runs_give_the_same_weights(tmp_path):
-    root = str(tmp_path / 'shapes')
-    ensure_shapes_dataset(root, num_train=8, num_val=4, num_test=4, seed=0)
+def test_two_runs_give_the_same_weights(shapes_root, tmp_path):
+    root = shapes_root
     # the config's own loader: 1 worker, persistent (not data_options')
     opts = data_options(root, 1) + ['train_dataloader.num_workers=1',
                                     'train_dataloader.persistent_workers=True']

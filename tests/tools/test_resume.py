@@ -17,7 +17,6 @@ import sys
 import pytest
 import torch
 
-from plugin.datasets import ensure_shapes_dataset
 from tool_runner import ROOT, data_options, run_status
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -30,13 +29,6 @@ custom_imports = dict(imports=['plugin', 'kill_at'],
                       allow_failed_imports=False)
 custom_hooks = [dict(type='plugin.RNGStateHook'), dict(type='KillHook', {kill})]
 '''
-
-
-@pytest.fixture(scope='module')
-def shapes_root(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('shapes'))
-    ensure_shapes_dataset(root, num_train=8, num_val=4, num_test=4, seed=0)
-    return root
 
 
 def _train(root, work_dir, *extra, config=CONFIG, epochs=2):

@@ -11,7 +11,6 @@ import sys
 
 import pytest
 
-from plugin.datasets import ensure_shapes_dataset
 from tool_runner import BIN, ROOT, data_options, run
 
 # config -> the metric its evaluator reports
@@ -22,14 +21,6 @@ METRICS = {
     'faster_rcnn_shapes.py': 'coco/bbox_mAP',
 }
 CONFIGS = [osp.join(ROOT, 'configs', 'shapes', name) for name in METRICS]
-
-
-@pytest.fixture(scope='module')
-def shapes_root(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('shapes'))
-    ensure_shapes_dataset(root, num_train=12, num_val=6, num_test=6,
-                          seed=0)
-    return root
 
 
 @pytest.mark.parametrize('config', CONFIGS, ids=osp.basename)
