@@ -69,10 +69,14 @@ def build_runner(cfg: Config) -> Runner:
     first one generates it, the others find it.
     """
     setup_cpu_distributed(cfg)
-    os.makedirs(cfg.work_dir, exist_ok=True)
-    with open(osp.join(cfg.work_dir, '.prepare_datasets.lock'), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+    work_dir = cfg.get('work_dir')
+    if work_dir is None:  # no runner can be built; nothing to share either
         prepare_datasets(cfg)
+    else:
+        os.makedirs(work_dir, exist_ok=True)
+        with open(osp.join(work_dir, '.prepare_datasets.lock'), 'w') as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            prepare_datasets(cfg)
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)
