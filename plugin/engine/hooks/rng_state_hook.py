@@ -77,12 +77,12 @@ class RNGStateHook(Hook):
     # where every rank is and after which a checkpoint may be saved: the
     # end of an epoch, of a validation (the best checkpoint), and the
     # iterations at which an iteration-based CheckpointHook saves.
-    def _gather(self, runner) -> None:
+    def _gather(self) -> None:
         if get_world_size() > 1:
             self._gathered = all_gather_object(get_rng_state())
 
     def after_train_epoch(self, runner) -> None:
-        self._gather(runner)
+        self._gather()
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
@@ -92,17 +92,15 @@ class RNGStateHook(Hook):
             if (isinstance(hook, CheckpointHook) and not hook.by_epoch
                     and (self.every_n_train_iters(runner, hook.interval)
                          or self.is_last_train_iter(runner))):
-                self._gather(runner)
+                self._gather()
                 return
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        if get_world_size() == 1:
-            states = [get_rng_state()]
-        elif self._gathered is not None:
-            states = self._gathered
-        else:  # a save outside the points above: rank 0's states only
-            states = [get_rng_state()]
-        checkpoint[CHECKPOINT_KEY] = states
+        # one process, or a save outside the points above: this (rank 0's)
+        # states only
+        checkpoint[CHECKPOINT_KEY] = (
+            self._gathered if get_world_size() > 1
+            and self._gathered is not None else [get_rng_state()])
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         states: Optional[List[dict]] = checkpoint.get(CHECKPOINT_KEY)
@@ -124,4 +122,4 @@ class RNGStateHook(Hook):
         if self._before_val is not None:
             set_rng_state(self._before_val)
             self._before_val = None
-        self._gather(runner)  # before CheckpointHook saves the best one
+        self._gather()  # before CheckpointHook saves the best one
