@@ -13,6 +13,7 @@ They are children of mmdet's registries, so that
 ``locations`` lets mmengine import the modules that register into these
 registries the first time a name is looked up (lazy import).
 """
+from mmdet.registry import DATA_SAMPLERS as MMDET_DATA_SAMPLERS
 from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmdet.registry import HOOKS as MMDET_HOOKS
 from mmdet.registry import METRICS as MMDET_METRICS
@@ -37,6 +38,11 @@ TRANSFORMS = Registry(
 DATASETS = Registry(
     'dataset',
     parent=MMDET_DATASETS,
+    scope='plugin',
+    locations=['plugin.datasets'])
+DATA_SAMPLERS = Registry(
+    'data sampler',
+    parent=MMDET_DATA_SAMPLERS,
     scope='plugin',
     locations=['plugin.datasets'])
 METRICS = Registry(

@@ -7,6 +7,8 @@ use, COCO files replayed against mmdet's CocoDataset) is the subpackage
 :mod:`plugin.datasets.check`.
 """
 from . import transforms  # noqa: F401 (registers the pipeline transforms)
+from .per_sample_seed_dataset import PerSampleSeedDataset
+from .per_sample_seed_sampler import PerSampleSeedSampler
 from .sequences import (AnnotationsJsonReader, GOT10kReader, LaSOTReader,
                         OTBReader, SequenceReader, TrackingNetReader,
                         VOTReader)
@@ -26,5 +28,6 @@ __all__ = [
     'make_shapes_tracking', 'ensure_shapes_tracking',
     'TrackingSequenceDataset', 'SiamVideoPairDataset', 'SequenceReader',
     'AnnotationsJsonReader', 'GOT10kReader', 'LaSOTReader',
-    'TrackingNetReader', 'OTBReader', 'VOTReader'
+    'TrackingNetReader', 'OTBReader', 'VOTReader', 'PerSampleSeedDataset',
+    'PerSampleSeedSampler'
 ]
