@@ -99,24 +99,23 @@ def _metric_lines(out, metric):
     return re.findall(re.escape(metric) + r': [\d.]+', out)
 
 
-@pytest.mark.parametrize('name', list(CASES))
-def test_two_processes_equal_one(name, shapes_root, tmp_path):
-    model, metric = CASES[name]
-    config = str(tmp_path / name)
-    with open(config, 'w') as f:
-        f.write(CHILD.format(base=osp.join(ROOT, 'configs', 'shapes', name),
-                             model=model))
+def _train_one_and_two(config, tmp_path, opts):
+    """train.py at batch 4 and dist_train.sh with 2 processes at batch 2;
+    the two work dirs."""
     one, two = str(tmp_path / 'one'), str(tmp_path / 'two')
-    opts = data_options(shapes_root, 1, num_train=12)
-    py = sys.executable
-    run([py, 'tools/train.py', config, '--work-dir', one, '--cfg-options',
-         *opts], env=_env())
+    run([sys.executable, 'tools/train.py', config, '--work-dir', one,
+         '--cfg-options', *opts, 'train_dataloader.batch_size=4'],
+        env=_env())
     out = run(['bash', 'tools/dist_train.sh', config, '2', '--work-dir', two,
                '--cfg-options', *opts, 'train_dataloader.batch_size=2'],
               env=_env())
     assert 'Distributed training: True' in out, out[-2000:]
+    return one, two
 
-    # the logged losses: one process's = the mean of the two ranks'
+
+def _assert_same_training(one, two):
+    """The logged losses (one process's = the mean of the two ranks') and
+    the weights after the steps."""
     single, ranks = _losses(one, 1), _losses(two, 2)
     assert len(single) == len(ranks) == STEPS
     for step, (a, b) in enumerate(zip(single, ranks)):
@@ -124,8 +123,6 @@ def test_two_processes_equal_one(name, shapes_root, tmp_path):
             if key.startswith('loss') or key == 'acc':
                 assert b[key] == pytest.approx(a[key], rel=1e-5, abs=1e-6), \
                     (step, key, a[key], b[key])
-
-    # the weights after the SGD steps
     wa = _weights(osp.join(one, 'epoch_1.pth'))
     wb = _weights(osp.join(two, 'epoch_1.pth'))
     assert wa.keys() == wb.keys()
@@ -133,8 +130,21 @@ def test_two_processes_equal_one(name, shapes_root, tmp_path):
         torch.testing.assert_close(wb[key], wa[key], rtol=1e-5, atol=1e-6,
                                    msg=key)
 
+
+@pytest.mark.parametrize('name', list(CASES))
+def test_two_processes_equal_one(name, shapes_root, tmp_path):
+    model, metric = CASES[name]
+    config = str(tmp_path / name)
+    with open(config, 'w') as f:
+        f.write(CHILD.format(base=osp.join(ROOT, 'configs', 'shapes', name),
+                             model=model))
+    opts = data_options(shapes_root, 1, num_train=12)
+    one, two = _train_one_and_two(config, tmp_path, opts)
+    _assert_same_training(one, two)
+
     # dist_test.sh: the same metric from 2 processes as from 1
     ckpt = osp.join(one, 'epoch_1.pth')
+    py = sys.executable
     out1 = run([py, 'tools/test.py', config, ckpt, '--work-dir',
                 str(tmp_path / 'test1'), '--cfg-options', *opts], env=_env())
     out2 = run(['bash', 'tools/dist_test.sh', config, ckpt, '2',
@@ -142,3 +152,64 @@ def test_two_processes_equal_one(name, shapes_root, tmp_path):
                 *opts], env=_env())
     assert _metric_lines(out1, metric), out1[-2000:]
     assert _metric_lines(out2, metric) == _metric_lines(out1, metric)
+
+
+# SiamRPN: its pairs, crops and augmentations draw from numpy's generator
+# as they load; plugin.PerSampleSeedSampler/-Dataset key the draws by
+# (seed, epoch, index), so a pair is the same whichever process loads it.
+# Both BatchNorms (backbone and correlation head) on running statistics,
+# every anchor sampled (SiamRPN's 16 of 64 draw per process), SGD.
+SIAM_CHILD = '''
+_base_ = {base!r}
+custom_imports = dict(imports=['plugin', 'rank_losses'],
+                      allow_failed_imports=False)
+custom_hooks = [dict(type='plugin.RNGStateHook'), dict(type='RankLossesHook'),
+                dict(type='FrozenBatchNormHook')]
+model = dict(train_cfg=dict(sampler=dict(pos_num=1000000, neg_num=1000000)))
+optim_wrapper = dict(
+    optimizer=dict(_delete_=True, type='SGD', lr=0.01, momentum=0.9,
+                   weight_decay=1e-4))
+train_dataloader = dict(
+    sampler=dict(type='plugin.PerSampleSeedSampler', shuffle=True),
+    dataset=dict(_delete_=True, type='plugin.PerSampleSeedDataset',
+                 dataset={{{{_base_.train_dataloader.dataset}}}}))
+train_cfg = dict(val_begin=100, val_interval=100)
+'''
+
+
+def test_siamrpn_two_processes_equal_one(tmp_path):
+    config = str(tmp_path / 'siamrpn_shapes.py')
+    with open(config, 'w') as f:
+        f.write(SIAM_CHILD.format(
+            base=osp.join(ROOT, 'configs', 'siamrpn', 'siamrpn_shapes.py')))
+    shapes, videos = f'{tmp_path}/shapes/', f'{tmp_path}/videos/'
+    pairs = 'train_dataloader.dataset.dataset.datasets'
+    # 4 video pairs + 8 image pairs: 12 pairs, 3 steps of 4
+    opts = [
+        f'shapes_dataset.out_dir={shapes}', 'shapes_dataset.num_train=8',
+        'shapes_dataset.num_val=0', 'shapes_dataset.num_test=0',
+        f'shapes_tracking.out_dir={videos}',
+        'shapes_tracking.splits.train=2', 'shapes_tracking.splits.val=1',
+        'shapes_tracking.splits.test=3', 'shapes_tracking.num_frames=12',
+        f'{pairs}.0.data_root={videos}train/', f'{pairs}.0.num_pairs=4',
+        f'{pairs}.1.dataset.data_root={shapes}', f'{pairs}.1.times=1',
+        f'val_dataloader.dataset.data_root={videos}val/',
+        f'test_dataloader.dataset.data_root={videos}test/',
+        # one video a batch: the same batches whatever the process count
+        'test_dataloader.batch_size=1', 'train_cfg.max_epochs=1'
+    ] + [f'{loader}_dataloader.{key}' for loader in ('train', 'val', 'test')
+         for key in ('num_workers=0', 'persistent_workers=False')]
+    one, two = _train_one_and_two(config, tmp_path, opts)
+    _assert_same_training(one, two)
+
+    # dist_test.sh: the same one-pass figures from 2 processes as from 1
+    # (3 videos: rank 1 also tracks a padding copy, which the metric drops)
+    ckpt = osp.join(one, 'epoch_1.pth')
+    out1 = run([sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
+                str(tmp_path / 'test1'), '--cfg-options', *opts], env=_env())
+    out2 = run(['bash', 'tools/dist_test.sh', config, ckpt, '2',
+                '--work-dir', str(tmp_path / 'test2'), '--cfg-options',
+                *opts], env=_env())
+    for metric in ('ope/success', 'ope/precision', 'ope/norm_precision'):
+        assert _metric_lines(out1, metric), out1[-2000:]
+        assert _metric_lines(out2, metric) == _metric_lines(out1, metric)
