@@ -23,7 +23,8 @@ new one every epoch (the key holds the epoch, which
         sampler=dict(type='plugin.PerSampleSeedSampler', shuffle=True),
         dataset=dict(type='plugin.PerSampleSeedDataset', dataset=...))
 
-It costs a seeding and two state swaps an item (tens of microseconds).
+It costs a seeding and two state swaps an item: 0.17 ms on the 2-core
+CPU, small beside reading and cropping two frames.
 Draws made outside the dataset (the model's, e.g. a head's anchor
 sampler) are not affected.
 """
