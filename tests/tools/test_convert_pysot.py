@@ -20,8 +20,8 @@ Checked:
 * forward: each golden pysot checkpoint, saved as pysot saves them (bare,
   or a DataParallel training checkpoint), converted by the tool's
   ``main``, loaded by ``init_tracker_model`` (what tools/test_tracker.py
-  runs), gives pysot's ``cls`` and ``loc`` to 1e-5 (bit for bit on one
-  thread): AlexNet + UPChannelRPN, AlexNet(Legacy) + DepthwiseRPN, the
+  runs), gives pysot's ``cls`` and ``loc`` to 1e-5 of the map's largest
+  magnitude: AlexNet + UPChannelRPN, AlexNet(Legacy) + DepthwiseRPN, the
   atrous ResNet-50 + AdjustAllLayer + MultiRPN weighted and averaged;
 * tracking with pysot's crops (:class:`PysotCropTracker`): pysot's
   centres and sizes to 1e-3 px (measured: < 1e-4) on every frame;
@@ -151,8 +151,13 @@ def test_forward_matches_pysot(converted, name, single_thread):
         cls, loc = model._forward(dict(template=z, search=x))
     ref = golden_outputs(name)
     assert cls.shape == ref['cls'].shape and loc.shape == ref['loc'].shape
-    torch.testing.assert_close(cls, ref['cls'], atol=1e-5, rtol=0)
-    torch.testing.assert_close(loc, ref['loc'], atol=1e-5, rtol=0)
+    # float32 sums of thousands of products, which oneDNN rounds per
+    # instruction set: bit for bit on the goldens' CPU, 1.2e-6 of the
+    # largest score (9.0; 1.1e-5 absolute) on an AVX-512 AMD EPYC, one
+    # thread. A wrong layer or weight moves the maps by percent.
+    for out, expected in ((cls, ref['cls']), (loc, ref['loc'])):
+        torch.testing.assert_close(
+            out, expected, rtol=0, atol=1e-5 * float(expected.abs().max()))
 
 
 def track(tracker) -> tuple:
