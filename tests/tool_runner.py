@@ -50,6 +50,12 @@ def data_options(root, max_epochs, num_train=8, batch_size=4):
     ]
 
 
+def checkpoint_weights(path):
+    """The ``state_dict`` of a checkpoint a tool wrote, on the CPU."""
+    import torch
+    return torch.load(path, map_location='cpu')['state_dict']
+
+
 def free_port():
     """A TCP port free now on this host (for torch.distributed.run)."""
     import socket

@@ -37,7 +37,8 @@ import sys
 import pytest
 import torch
 
-from tool_runner import ROOT, data_options, free_port, run
+from tool_runner import (ROOT, checkpoint_weights, data_options, free_port,
+                         run)
 
 HERE = osp.dirname(osp.abspath(__file__))
 STEPS = 3  # SGD steps compared: 12 images, batch 4 (2 x 2 per rank)
@@ -84,10 +85,6 @@ def _env():
                 PYTHONPATH=HERE, OMP_NUM_THREADS='1')
 
 
-def _weights(path):
-    return torch.load(path, map_location='cpu')['state_dict']
-
-
 def _losses(work_dir, ranks):
     rows = [json.load(open(osp.join(work_dir, f'losses_rank{r}.json')))
             for r in range(ranks)]
@@ -123,8 +120,8 @@ def _assert_same_training(one, two):
             if key.startswith('loss') or key == 'acc':
                 assert b[key] == pytest.approx(a[key], rel=1e-5, abs=1e-6), \
                     (step, key, a[key], b[key])
-    wa = _weights(osp.join(one, 'epoch_1.pth'))
-    wb = _weights(osp.join(two, 'epoch_1.pth'))
+    wa = checkpoint_weights(osp.join(one, 'epoch_1.pth'))
+    wb = checkpoint_weights(osp.join(two, 'epoch_1.pth'))
     assert wa.keys() == wb.keys()
     for key in wa:
         torch.testing.assert_close(wb[key], wa[key], rtol=1e-5, atol=1e-6,

@@ -13,7 +13,7 @@ import sys
 
 import torch
 
-from tool_runner import ROOT, data_options, run
+from tool_runner import ROOT, checkpoint_weights, data_options, run
 
 CONFIG = osp.join(ROOT, 'configs', 'shapes', 'autoassign_shapes.py')
 
@@ -29,7 +29,6 @@ def test_two_runs_give_the_same_weights(shapes_root, tmp_path):
         run([sys.executable, 'tools/train.py', CONFIG, '--work-dir',
              work_dir, '--cfg-options', *opts],
             env=dict(OMP_NUM_THREADS='2'))
-        weights.append(torch.load(osp.join(work_dir, 'epoch_1.pth'),
-                                  map_location='cpu')['state_dict'])
+        weights.append(checkpoint_weights(osp.join(work_dir, 'epoch_1.pth')))
     for key in weights[0]:
         assert torch.equal(weights[0][key], weights[1][key]), key

@@ -17,7 +17,7 @@ import sys
 import pytest
 import torch
 
-from tool_runner import ROOT, data_options, run_status
+from tool_runner import ROOT, checkpoint_weights, data_options, run_status
 
 HERE = osp.dirname(osp.abspath(__file__))
 CONFIG = osp.join(ROOT, 'configs', 'shapes', 'rpn_shapes.py')
@@ -38,21 +38,17 @@ def _train(root, work_dir, *extra, config=CONFIG, epochs=2):
         env=dict(PYTHONPATH=HERE))
 
 
-def _weights(path):
-    return torch.load(path, map_location='cpu')['state_dict']
-
-
 @pytest.fixture(scope='module')
 def uninterrupted(shapes_root, tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('uninterrupted'))
     code, out = _train(shapes_root, work_dir)
     assert code == 0, out[-3000:]
-    return _weights(osp.join(work_dir, 'epoch_2.pth'))
+    return checkpoint_weights(osp.join(work_dir, 'epoch_2.pth'))
 
 
 @pytest.mark.parametrize('kill', ['after_iter=3', 'save_epoch=2'],
                          ids=['mid_epoch', 'during_save'])
-def test_killed_run_resumes_to_the_same_weights(kill, shapes_root,
+def test_killed_run_resumes_to_the_samecheckpoint_weights(kill, shapes_root,
                                                 uninterrupted, tmp_path):
     work_dir = str(tmp_path / 'work')
     config = str(tmp_path / 'kill.py')
@@ -70,7 +66,7 @@ def test_killed_run_resumes_to_the_same_weights(kill, shapes_root,
     code, out = _train(shapes_root, work_dir, '--resume')
     assert code == 0, out[-3000:]
     assert 'resumed epoch: 1' in out, out[-2000:]
-    resumed = _weights(osp.join(work_dir, 'epoch_2.pth'))
+    resumed = checkpoint_weights(osp.join(work_dir, 'epoch_2.pth'))
     assert resumed.keys() == uninterrupted.keys()
     for key in resumed:
         assert torch.equal(resumed[key], uninterrupted[key]), key
