@@ -13,7 +13,7 @@ without unpickling anything.
 import glob
 import os.path as osp
 import zipfile
-from typing import List, Optional
+from typing import Optional
 
 
 class CheckpointFileError(RuntimeError):
@@ -42,13 +42,18 @@ def checkpoint_problem(path: str) -> Optional[str]:
     return None
 
 
-def _intact(work_dir: str, skip: str) -> List[str]:
-    """The complete checkpoints of ``work_dir``, newest first."""
+def _intact_hint(work_dir: str, skip: str) -> str:
+    """The complete checkpoints of ``work_dir`` but ``skip``, newest first,
+    as the end of an error message."""
     paths = sorted(glob.glob(osp.join(work_dir, '*.pth')),
                    key=osp.getmtime, reverse=True)
-    return [p for p in paths
-            if osp.abspath(p) != osp.abspath(skip)
-            and checkpoint_problem(p) is None]
+    intact = [p for p in paths
+              if osp.abspath(p) != osp.abspath(skip)
+              and checkpoint_problem(p) is None]
+    if not intact:
+        return ' No complete checkpoint was found beside it.'
+    return (f' Complete checkpoints there, newest first: {", ".join(intact)}'
+            '; resume from one with --resume PATH.')
 
 
 def check_resume_file(path: str, work_dir: Optional[str] = None) -> None:
@@ -57,10 +62,7 @@ def check_resume_file(path: str, work_dir: Optional[str] = None) -> None:
     problem = checkpoint_problem(path)
     if problem is None:
         return
-    others = _intact(work_dir or osp.dirname(path) or '.', path)
-    hint = (f' Complete checkpoints there, newest first: '
-            f'{", ".join(others)}; resume from one with --resume PATH.'
-            if others else ' No complete checkpoint was found beside it.')
+    hint = _intact_hint(work_dir or osp.dirname(path) or '.', path)
     raise CheckpointFileError(
         f'Cannot resume from {path}: {problem}.{hint}')
 
@@ -82,11 +84,8 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
     with open(record) as f:
         path = f.read().strip()
     if not path:
-        others = _intact(work_dir, '')
         raise CheckpointFileError(
             f'Cannot resume: {record} is empty (a kill while it was '
-            f'written?). Complete checkpoints in {work_dir}, newest first: '
-            f'{", ".join(others) or "none"}; resume from one with '
-            f'--resume PATH.')
+            f'written?).{_intact_hint(work_dir, "")}')
     check_resume_file(path, work_dir)
     return path
